@@ -1,0 +1,39 @@
+package org.petl.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code petl} command line: one subcommand per job. */
+@Command(name = "petl", mixinStandardHelpOptions = true, version = "petl 0.1.0",
+        description = "Parameter-efficient transfer learning on DL4J SameDiff (He et al., ICLR 2022).",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class PetlCli implements Runnable {
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI; any exception a command lets through becomes one line on stderr, never a stack trace. */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new PetlCli());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            Throwable root = ex;
+            String msg = ex.getMessage();
+            while ((msg == null || msg.isBlank()) && root.getCause() != null) {
+                root = root.getCause();
+                msg = root.getMessage();
+            }
+            cmd.getErr().println("petl " + cmd.getCommandName() + ": error: " + (msg == null ? root.getClass().getSimpleName() : msg.lines().findFirst().orElse("")));
+            if (Boolean.getBoolean("petl.debug")) ex.printStackTrace(cmd.getErr());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+}
