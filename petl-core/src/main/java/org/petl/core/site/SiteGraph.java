@@ -1,0 +1,58 @@
+package org.petl.core.site;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * A SameDiff Transformer graph together with its named sites: what a model builder hands to the PETL rewriter.
+ * The rewriter only reads and rewires site variables; it never needs the model's attention or FFN code.
+ */
+public interface SiteGraph {
+
+    SameDiff sameDiff();
+
+    /** The variable currently holding a site, if the architecture has it. */
+    Optional<SDVariable> site(Site site);
+
+    /** All sites the architecture has, in graph order. */
+    List<Site> sites();
+
+    /** Model width d, heads H (head size d/H). */
+    int hidden();
+
+    int heads();
+
+    /** Number of layers in a stack (0 when the stack is absent). */
+    int layers(Site.Stack stack);
+
+    /** Batch size and sequence length of a stack as scalar graph variables (for reshapes of [N, d] site states). */
+    SDVariable batchSize(Site.Stack stack);
+
+    SDVariable sequenceLength(Site.Stack stack);
+
+    /**
+     * The weights of an attention module's projections, [in, out] in the graph: {@code q}, {@code k}, {@code v},
+     * {@code o} and biases {@code q_bias}... Methods that reuse the query projection (prefix in its gated form, the
+     * multi-head parallel adapter) read them here.
+     */
+    SDVariable attentionParameter(Site module, String which);
+
+    /**
+     * The LayerNorm that follows the residual of a sub-layer, as a function on [N, d] (for the Pfeiffer placement,
+     * whose adapter reads LN(x + h) computed with the layer's own LayerNorm).
+     */
+    UnaryOperator<SDVariable> residualNorm(Site module);
+
+    /** Name of the trainable base parameters (weights, biases, LayerNorms, embeddings) of the model. */
+    List<String> baseParameters();
+
+    /** Task head parameters (trained with every method, like PEFT's modules_to_save). */
+    List<String> headParameters();
+
+    /** Records that a site's value is now held by another variable (after the rewriter rewired its consumers). */
+    void rebind(Site site, SDVariable now);
+}

@@ -1,0 +1,83 @@
+package org.petl.models.graph;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ops.random.custom.DistributionUniform;
+
+/**
+ * Transformer building blocks in SameDiff, shared by every architecture (BERT/RoBERTa encoders, BART/mBART
+ * encoder-decoders). Hidden states are [N, d] with N = B*T; attention reshapes to [B, H, T, hs] internally.
+ */
+public final class Blocks {
+
+    private Blocks() {
+    }
+
+    /** y = x W + b with W stored [in, out]. */
+    public static SDVariable linear(SameDiff sd, String name, SDVariable x, SDVariable w, SDVariable b) {
+        SDVariable y = x.mmul(w);
+        return b == null ? sd.identity(name, y) : y.add(name, b);
+    }
+
+    /**
+     * LayerNorm over the last axis with an explicit epsilon (ND4J's fused op fixes its own epsilon; BERT needs
+     * 1e-12, RoBERTa/BART 1e-5). Written with primitive ops so the gradient is exact.
+     */
+    public static SDVariable layerNorm(SameDiff sd, String name, SDVariable x, SDVariable gain, SDVariable bias, double eps) {
+        SDVariable mean = x.mean(true, -1);
+        SDVariable centred = x.sub(mean);
+        SDVariable var = centred.mul(centred).mean(true, -1);
+        SDVariable normed = centred.div(sd.math.sqrt(var.add(eps)));
+        return normed.mul(gain).add(name, bias);
+    }
+
+    public static SDVariable activation(SameDiff sd, String name, String kind, SDVariable x) {
+        return switch (kind) {
+            // exact GELU x/2 (1 + erf(x / sqrt 2)), as Hugging Face "gelu"
+            case "gelu" -> x.mul(0.5).mul(sd.math.erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0)).rename(name);
+            // tanh approximation, Hugging Face "gelu_new" / "gelu_pytorch_tanh"
+            case "gelu_new", "gelu_pytorch_tanh" -> x.mul(0.5).mul(sd.math.tanh(
+                    x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI))).add(1.0)).rename(name);
+            case "relu" -> sd.nn.relu(name, x, 0);
+            case "tanh" -> sd.math.tanh(name, x);
+            default -> throw new IllegalArgumentException("unknown activation '" + kind + "' (gelu, gelu_new, relu, tanh)");
+        };
+    }
+
+    /**
+     * Inverted dropout that trains: x * (u < keep) / keep with u uniform in [0, 1). SameDiff M2.1's own dropout op
+     * has no gradient; here the mask is a constant w.r.t. x and the gradient flows through the multiply. With
+     * keep = 1 (evaluation) the mask is all ones.
+     */
+    public static SDVariable dropout(SameDiff sd, String name, SDVariable x, SDVariable keep) {
+        SDVariable u = new DistributionUniform(sd, x.shape(), 0.0, 1.0, DataType.FLOAT).outputVariable();
+        SDVariable mask = u.lt(keep).castTo(DataType.FLOAT).div(keep);
+        return x.mul(name, mask);
+    }
+
+    /** [N, d] -> [B, H, T, hs] */
+    public static SDVariable splitHeads(SameDiff sd, SDVariable x, SDVariable batch, SDVariable len, int heads, int headSize) {
+        SDVariable shape = sd.concat(0, batch, len, sd.constant(heads).castTo(DataType.LONG).reshape(1),
+                sd.constant(headSize).castTo(DataType.LONG).reshape(1));
+        return sd.permute(sd.reshape(x, shape), 0, 2, 1, 3);
+    }
+
+    /** [B, H, T, hs] -> [N, d] */
+    public static SDVariable mergeHeads(SameDiff sd, String name, SDVariable x, int hidden) {
+        SDVariable t = sd.permute(x, 0, 2, 1, 3);
+        return sd.reshape(name, t, -1, hidden);
+    }
+
+    /**
+     * Scaled dot-product attention on heads: softmax(q k^T * scale + mask) v, probabilities dropped out.
+     * q [B,H,T,hs], k/v [B,H,S,hs], mask broadcastable to [B,H,T,S]. Returns [B,H,T,hs].
+     */
+    public static SDVariable attend(SameDiff sd, String prefix, SDVariable q, SDVariable k, SDVariable v, SDVariable mask,
+                                    double scale, SDVariable keep) {
+        SDVariable scores = sd.mmul(q, k, false, true, false).mul(scale).add(prefix + ".scores", mask);
+        SDVariable probs = sd.nn.softmax(prefix + ".probs", scores, 3);
+        if (keep != null) probs = dropout(sd, prefix + ".probs_dropped", probs, keep);
+        return sd.mmul(probs, v);
+    }
+}
