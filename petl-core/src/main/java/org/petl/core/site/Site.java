@@ -7,7 +7,8 @@ import java.util.Locale;
  * representation" dimension of the unified view. Names read like {@code encoder.layer.3.self_attn.q}.
  *
  * <p>Hidden states at sites are 2-D {@code [N, d]} with {@code N = batch * tokens} (row-major, token-major within
- * a sequence), except {@link Point#MASK} (additive attention mask {@code [B, 1, T_q|1, S]}).
+ * a sequence), except {@link Point#MASK} (additive attention mask {@code [B, 1, T_q|1, S]}) and {@link Point#SCORES}
+ * ({@code [B, H, T, S]}).
  *
  * <p>The vocabulary is the same for every architecture: an encoder-only model has {@link Stack#ENCODER} sites
  * only; an encoder-decoder adds {@link Stack#DECODER} with self-attention, cross-attention and FFN.
@@ -26,8 +27,10 @@ public record Site(Stack stack, int layer, Module module, Point point) {
         CONTEXT,
         /** Projection outputs Wq x, Wk c, Wv c (bias included), before the split into heads. */
         Q, K, V,
-        /** Additive attention mask, broadcastable to [B, H, T_q, S]. */
+        /** Additive attention mask, broadcastable to [B, H, T_q, S]; at the embeddings the 0/1 token mask [B, T]. */
         MASK,
+        /** Attention logits s·q kᵀ + mask [B, H, T, S], before the softmax (the gated prefix form reads them). */
+        SCORES,
         /** Concatenated per-head attention outputs, before the output projection Wo. */
         HEADS,
         /** Sub-layer output before the residual: attention Wo·heads + b, FFN W2·act(W1 x) + b. */

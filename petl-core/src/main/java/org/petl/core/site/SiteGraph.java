@@ -21,6 +21,12 @@ public interface SiteGraph {
     /** All sites the architecture has, in graph order. */
     List<Site> sites();
 
+    /** Width of the hidden state at a site (d, or the FFN width at hidden_pre/hidden). */
+    int width(Site site);
+
+    /** Rows of the position table: the longest input, prompts included, the model can take. */
+    int maxPositions();
+
     /** Model width d, heads H (head size d/H). */
     int hidden();
 

@@ -4,6 +4,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.random.custom.DistributionUniform;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Transformer building blocks in SameDiff, shared by every architecture (BERT/RoBERTa encoders, BART/mBART
@@ -56,10 +57,12 @@ public final class Blocks {
         return x.mul(name, mask);
     }
 
-    /** [N, d] -> [B, H, T, hs] */
-    public static SDVariable splitHeads(SameDiff sd, SDVariable x, SDVariable batch, SDVariable len, int heads, int headSize) {
-        SDVariable shape = sd.concat(0, batch, len, sd.constant(heads).castTo(DataType.LONG).reshape(1),
-                sd.constant(headSize).castTo(DataType.LONG).reshape(1));
+    /**
+     * [B*T, d] -> [B, H, T, hs]. The length is inferred, so a method may lengthen keys and values (prefixes)
+     * without touching this code.
+     */
+    public static SDVariable splitHeads(SameDiff sd, SDVariable x, SDVariable batch, int heads, int headSize) {
+        SDVariable shape = sd.concat(0, batch, sd.constant(Nd4j.createFromArray(-1L, heads, headSize)));
         return sd.permute(sd.reshape(x, shape), 0, 2, 1, 3);
     }
 
@@ -71,13 +74,14 @@ public final class Blocks {
 
     /**
      * Scaled dot-product attention on heads: softmax(q k^T * scale + mask) v, probabilities dropped out.
+     * The masked logits [B,H,T,S] are named {@code scoresName} (the SCORES site).
      * q [B,H,T,hs], k/v [B,H,S,hs], mask broadcastable to [B,H,T,S]. Returns [B,H,T,hs].
      */
-    public static SDVariable attend(SameDiff sd, String prefix, SDVariable q, SDVariable k, SDVariable v, SDVariable mask,
+    public static SDVariable attend(SameDiff sd, String scoresName, SDVariable q, SDVariable k, SDVariable v, SDVariable mask,
                                     double scale, SDVariable keep) {
-        SDVariable scores = sd.mmul(q, k, false, true, false).mul(scale).add(prefix + ".scores", mask);
-        SDVariable probs = sd.nn.softmax(prefix + ".probs", scores, 3);
-        if (keep != null) probs = dropout(sd, prefix + ".probs_dropped", probs, keep);
+        SDVariable scores = sd.mmul(q, k, false, true, false).mul(scale).add(scoresName, mask);
+        SDVariable probs = sd.nn.softmax(scoresName + "_probs", scores, 3);
+        if (keep != null) probs = dropout(sd, scoresName + "_dropped", probs, keep);
         return sd.mmul(probs, v);
     }
 }

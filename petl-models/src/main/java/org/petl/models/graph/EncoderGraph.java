@@ -99,6 +99,7 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable types = sd.placeHolder("token_type_ids", DataType.INT, -1, -1);
         SDVariable positions = sd.placeHolder("position_ids", DataType.INT, -1, -1);
         SDVariable mask = sd.placeHolder("attention_mask", DataType.FLOAT, -1, -1);
+        register(Site.embeddings(Stack.ENCODER, Point.MASK), mask);
         keep = sd.placeHolder("dropout_keep", DataType.FLOAT);
         SDVariable shape = ids.shape();
         batch = sd.identity("encoder.batch", sd.gather(shape, new int[]{0}, 0));
@@ -148,9 +149,10 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable k = register(attn.at(Point.K), linear(attn.at(Point.K).name(), context, p + "attention.self.key", d, d, w));
         SDVariable v = register(attn.at(Point.V), linear(attn.at(Point.V).name(), context, p + "attention.self.value", d, d, w));
         int hs = cfg.headSize();
-        SDVariable ctx = Blocks.attend(sd, p + "attn", Blocks.splitHeads(sd, q, batch, length, cfg.heads(), hs),
-                Blocks.splitHeads(sd, k, batch, length, cfg.heads(), hs), Blocks.splitHeads(sd, v, batch, length, cfg.heads(), hs),
+        SDVariable ctx = Blocks.attend(sd, attn.at(Point.SCORES).name(), Blocks.splitHeads(sd, q, batch, cfg.heads(), hs),
+                Blocks.splitHeads(sd, k, batch, cfg.heads(), hs), Blocks.splitHeads(sd, v, batch, cfg.heads(), hs),
                 mask, 1.0 / Math.sqrt(hs), opts.attentionDropout() > 0 ? keep : null);
+        register(attn.at(Point.SCORES), sd.getVariable(attn.at(Point.SCORES).name()));
         SDVariable heads = register(attn.at(Point.HEADS), Blocks.mergeHeads(sd, attn.at(Point.HEADS).name(), ctx, d));
         SDVariable out = register(attn.at(Point.OUTPUT), linear(attn.at(Point.OUTPUT).name(), heads, p + "attention.output.dense", d, d, w));
         out = maybeDropout(p + "attn.dropout", out, opts.hiddenDropout());
@@ -277,6 +279,16 @@ public final class EncoderGraph implements SiteGraph {
     @Override
     public List<Site> sites() {
         return List.copyOf(sites.keySet());
+    }
+
+    @Override
+    public int width(Site site) {
+        return site.module() == Module.FFN && (site.point() == Point.HIDDEN_PRE || site.point() == Point.HIDDEN) ? cfg.ffn() : cfg.hidden();
+    }
+
+    @Override
+    public int maxPositions() {
+        return cfg.maxPositions();
     }
 
     @Override

@@ -1,0 +1,34 @@
+package org.petl.core.method;
+
+import org.petl.core.site.Site;
+import org.petl.core.site.Site.Module;
+import org.petl.core.site.Site.Point;
+
+/** Insertion form: what the modification reads. */
+public enum Insertion {
+    /** Input is h itself (Houlsby/Pfeiffer adapters). */
+    SEQUENTIAL,
+    /** Input is x, the sub-layer's input (parallel adapter; prefix reads x through Wq). */
+    PARALLEL,
+    /** Input is the input of the projection that produces h (LoRA: Wq x → x; W2 act(W1 x) → act(W1 x)). */
+    PROJECTION_PARALLEL,
+    /** Per attention head, from the sub-layer input through the module's query projection (prefix, MHPA). */
+    MULTI_HEAD_PARALLEL,
+    /** Input is LN(x + h) with the layer's own residual LayerNorm (Pfeiffer placement of the paper's code). */
+    POST_NORM;
+
+    /** The site whose value this insertion reads for a modification at {@code site}. */
+    public Site inputSite(Site site) {
+        return switch (this) {
+            case SEQUENTIAL, POST_NORM -> site;
+            case PARALLEL, MULTI_HEAD_PARALLEL -> site.at(Point.INPUT);
+            case PROJECTION_PARALLEL -> site.at(switch (site.point()) {
+                case Q -> Point.INPUT;
+                case K, V -> Point.CONTEXT;
+                case OUTPUT -> site.module() == Module.FFN ? Point.HIDDEN : Point.HEADS;
+                case HIDDEN_PRE -> Point.INPUT;
+                default -> throw new MethodSpecException("site " + site + " is not a projection output; projection-parallel insertion needs q, k, v, output or hidden_pre");
+            });
+        };
+    }
+}

@@ -1,0 +1,96 @@
+package org.petl.core.method;
+
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.petl.core.site.Site;
+
+/**
+ * Attention over l learned prefix slots, per head: Δh_i = act(q̃_i P_k^(i)ᵀ) P_v^(i), with q̃ from the module's
+ * own query projection. With softmax and a gated composition this is prefix tuning (the paper's Eq. 7); with ReLU
+ * and an additive composition it is the multi-head parallel adapter (P_k, P_v as per-head down/up projections).
+ *
+ * @param l          number of prefix slots
+ * @param act        SOFTMAX (prefix) or RELU (MHPA); any {@link Nonlinearity}
+ * @param scaled     multiply the query by 1/sqrt(head size), as the main attention does
+ * @param normQuery  compute the query from a separately layer-normed input (the paper code's cross_attn options)
+ * @param source     direct prefix tables or the MLP reparameterisation
+ */
+public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean normQuery, PrefixSource source)
+        implements FunctionalForm {
+
+    public PrefixAttention {
+        if (l <= 0) throw new MethodSpecException("prefix length l must be positive, got " + l);
+    }
+
+    @Override
+    public Delta build(BuildContext ctx, SDVariable x, int in, int out) {
+        SameDiff sd = ctx.sd();
+        int d = ctx.graph().hidden(), heads = ctx.graph().heads(), hs = d / heads;
+        Site module = ctx.site();
+        SDVariable[] kv = prefixes(ctx);
+        if (normQuery) x = Bottleneck.norm(ctx, x, d, "query_norm");
+        SDVariable q = x.mmul(ctx.graph().attentionParameter(module, "q")).add(ctx.graph().attentionParameter(module, "q_bias"));
+        if (scaled) q = q.mul(1.0 / Math.sqrt(hs));
+        SDVariable qh = sd.permute(sd.reshape(q, -1, heads, hs), 1, 0, 2);             // [H, N, hs]
+        SDVariable pk = sd.permute(sd.reshape(kv[0], l, heads, hs), 1, 2, 0);          // [H, hs, l]
+        SDVariable pv = sd.permute(sd.reshape(kv[1], l, heads, hs), 1, 0, 2);          // [H, l, hs]
+        SDVariable logits = sd.mmul(qh, pk);                                           // [H, N, l]
+        SDVariable gate = act == Nonlinearity.SOFTMAX ? sd.permute(sd.math.logSumExp(logits, 2), 1, 0) : null; // [N, H]
+        SDVariable a = act == Nonlinearity.SOFTMAX ? sd.nn.softmax(logits, 2) : act.apply(sd, logits);
+        SDVariable o = sd.mmul(a, pv);                                                 // [H, N, hs]
+        SDVariable delta = sd.reshape(sd.permute(o, 1, 0, 2), -1, d);
+        return new Delta(delta, gate);
+    }
+
+    /** The prefix keys and values [l, d] for the context's site, from the tables or the generator. */
+    public SDVariable[] prefixes(BuildContext ctx) {
+        int d = ctx.graph().hidden();
+        Site s = ctx.site();
+        String base = ctx.scope();
+        if (source instanceof PrefixSource.Mlp mlp && !ctx.isPreset(base + ".key")) {
+            int layers = ctx.graph().layers(s.stack());
+            String genName = ctx.scope().substring(0, ctx.scope().indexOf('.')) + ".generator." + s.stack().name().toLowerCase()
+                    + "." + s.module().name().toLowerCase();
+            SDVariable all = ctx.shared(genName, () -> {
+                SameDiff sd = ctx.sd();
+                SDVariable emb = ctx.param(genName + ".embedding", genName + ".embedding", false, false, Init.NORMAL, l, d);
+                SDVariable w1 = ctx.param(genName + ".mlp.0.weight", genName + ".mlp.0.weight", true, false, Init.KAIMING_UNIFORM, d, mlp.mid());
+                SDVariable b1 = ctx.param(genName + ".mlp.0.bias", genName + ".mlp.0.bias", false, false, Init.ZEROS, mlp.mid());
+                SDVariable w2 = ctx.param(genName + ".mlp.2.weight", genName + ".mlp.2.weight", true, false, Init.KAIMING_UNIFORM, mlp.mid(), 2L * layers * d);
+                SDVariable b2 = ctx.param(genName + ".mlp.2.bias", genName + ".mlp.2.bias", false, false, Init.ZEROS, 2L * layers * d);
+                return sd.math.tanh(emb.mmul(w1).add(b1)).mmul(w2).add(b2);             // [l, 2·layers·d]
+            });
+            int i = s.layer();
+            SDVariable key = all.get(SDIndex.all(), SDIndex.interval((long) 2 * i * d, (long) (2 * i + 1) * d));
+            SDVariable value = all.get(SDIndex.all(), SDIndex.interval((long) (2 * i + 1) * d, (long) (2 * i + 2) * d));
+            return new SDVariable[]{ctx.derived(base + ".key", key, l, d), ctx.derived(base + ".value", value, l, d)};
+        }
+        return new SDVariable[]{ctx.param("key", Init.NORMAL, l, d), ctx.param("value", act == Nonlinearity.SOFTMAX ? Init.NORMAL : Init.ZEROS, l, d)};
+    }
+
+    @Override
+    public long formulaParameters(int in, int out) {
+        return 2L * l * out;
+    }
+
+    @Override
+    public long trainableParameters(int in, int out) {
+        // per site: the tables (Direct) or nothing (the generator is shared, counted by the accounting)
+        long n = source instanceof PrefixSource.Direct ? 2L * l * out : 0;
+        if (normQuery) n += 2L * in;
+        return n;
+    }
+
+    /** Parameters of one MLP generator for a stack of {@code layers} layers. */
+    public long generatorParameters(int d, int layers) {
+        if (!(source instanceof PrefixSource.Mlp m)) return 0;
+        return (long) l * d + (long) d * m.mid() + m.mid() + (long) m.mid() * 2 * layers * d + 2L * layers * d;
+    }
+
+    @Override
+    public String describe() {
+        return act.name().toLowerCase() + "(" + (normQuery ? "LN(x)" : "x") + "·Wq" + (scaled ? "/√dh" : "") + "·P_kᵀ)·P_v, l=" + l
+                + (source instanceof PrefixSource.Mlp m ? ", MLP reparameterisation mid=" + m.mid() : "");
+    }
+}
