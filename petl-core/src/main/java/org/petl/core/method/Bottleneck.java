@@ -31,6 +31,10 @@ public record Bottleneck(int r, Nonlinearity act, LayerNormPlacement layerNorm, 
         return new Bottleneck(r, Nonlinearity.IDENTITY, LayerNormPlacement.NONE, false, Init.KAIMING_UNIFORM, 1.0);
     }
 
+    public Bottleneck withInit(Init init) {
+        return new Bottleneck(r, act, layerNorm, bias, init, innerScale);
+    }
+
     @Override
     public Delta build(BuildContext ctx, SDVariable x, int in, int out) {
         SameDiff sd = ctx.sd();

@@ -1,0 +1,148 @@
+package org.petl.core.method;
+
+import org.petl.core.method.Bottleneck.LayerNormPlacement;
+import org.petl.core.site.Site.Point;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The built-in methods of the unified view, each a preset of the four design dimensions (He et al., Table 1 and
+ * §4). Defaults follow the paper's GLUE settings where it gives them.
+ */
+final class Presets {
+
+    private Presets() {
+    }
+
+    static List<MethodProvider> all() {
+        return List.of(
+                preset("houlsby", "Houlsby et al. 2019: sequential adapters after attention and FFN", List.of("r=64", "act=relu", "layers=all"),
+                        a -> PetlMethod.of(spec("houlsby", a),
+                                new Modification.Delta("houlsby_attn", adapter(a), Placement.attention(Point.OUTPUT).withLayers(a.layers()), Insertion.SEQUENTIAL, new Composition.Add()),
+                                new Modification.Delta("houlsby_ffn", adapter(a), Placement.ffn(Point.OUTPUT).withLayers(a.layers()), Insertion.SEQUENTIAL, new Composition.Add()))),
+                preset("pfeiffer", "Pfeiffer et al. 2021: one sequential adapter after the FFN, reading the layer's normed output", List.of("r=64", "act=relu", "layers=all"),
+                        a -> PetlMethod.of(spec("pfeiffer", a),
+                                new Modification.Delta("pfeiffer", adapter(a), Placement.ffn(Point.OUTPUT).withLayers(a.layers()), Insertion.POST_NORM, new Composition.Add()))),
+                preset("prefix", "Li & Liang 2021: prefix tuning; form=concat (original) or gated (the paper's Eq. 7, same function)", List.of("l=16", "mid=800 (0: no MLP)", "form=concat", "layers=all"),
+                        a -> PetlMethod.of(spec("prefix", a), prefix("prefix", a))),
+                preset("prompt", "Lester et al. 2021: prompt tuning, l embeddings prepended to the input", List.of("l=16"),
+                        a -> PetlMethod.of(spec("prompt", a), new Modification.PromptTuning("prompt", a.positiveInt("l", 16)))),
+                preset("lora", "Hu et al. 2021: low-rank update of projections, h + s·x·A·B", List.of("r=8", "s=1 (or alpha=, s=alpha/r)", "targets=q,v (q,k,v,o,ffn)", "layers=all"),
+                        a -> PetlMethod.of(spec("lora", a), lora(a))),
+                preset("bitfit", "Ben Zaken et al. 2021: train the biases only", List.of(),
+                        a -> PetlMethod.of(spec("bitfit", a), new Modification.BiasTuning("bitfit"))),
+                preset("pa", "He et al. 2022: parallel adapter (reads the sub-layer input)", List.of("r=64", "site=ffn (or attn)", "layers=all"),
+                        a -> PetlMethod.of(spec("pa", a), parallel("pa", a, new Composition.Add()))),
+                preset("spa", "He et al. 2022: scaled parallel adapter, h + s·Δh", List.of("r=64", "s=4 (a number or 'learned')", "site=ffn (or attn)", "layers=all"),
+                        a -> PetlMethod.of(spec("spa", a), parallel("spa", a, scale(a, 4.0)))),
+                preset("mhpa", "He et al. 2022: multi-head parallel adapter, per head ReLU(x·Wq·P_kᵀ)·P_v added to the head", List.of("l=16", "layers=all"),
+                        a -> PetlMethod.of(spec("mhpa", a), new Modification.Delta("mhpa",
+                                new PrefixAttention(a.positiveInt("l", 16), Nonlinearity.RELU, false, false, new PrefixSource.Direct()),
+                                Placement.attention(Point.HEADS).withLayers(a.layers()), Insertion.MULTI_HEAD_PARALLEL, new Composition.Add()))),
+                preset("mam", "He et al. 2022: Mix-And-Match adapter = prefix tuning at attention + scaled parallel adapter at the FFN", List.of("l=30", "r=512", "s=4", "mid=800", "form=concat", "layers=all"),
+                        a -> {
+                            Modification prefix = prefix("mam_prefix", a, 30);
+                            Modification ffn = new Modification.Delta("mam_ffn", Bottleneck.adapter(a.positiveInt("r", 512)).withInit(Init.KAIMING_UNIFORM),
+                                    Placement.ffn(Point.OUTPUT).withLayers(a.layers()), Insertion.PARALLEL, scale(a, 4.0));
+                            return PetlMethod.of(spec("mam", a), prefix, ffn);
+                        }),
+                preset("full", "full fine-tuning: every parameter trains (the baseline, not a PETL method)", List.of(),
+                        a -> new PetlMethod(spec("full", a), List.of(), true)),
+                preset("head", "only the task head trains (linear probing)", List.of(),
+                        a -> new PetlMethod(spec("head", a), List.of(), false)));
+    }
+
+    private static String spec(String name, MethodProvider.Args a) {
+        if (a.raw().isEmpty()) return name;
+        List<String> kv = new ArrayList<>();
+        a.raw().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(e -> kv.add(e.getKey() + "=" + e.getValue()));
+        return name + ":" + String.join(",", kv);
+    }
+
+    private static Bottleneck adapter(MethodProvider.Args a) {
+        return new Bottleneck(a.positiveInt("r", 64), Nonlinearity.parse(a.string("act", "relu")), LayerNormPlacement.NONE, true, Init.NORMAL, 1.0);
+    }
+
+    private static Modification prefix(String name, MethodProvider.Args a) {
+        return prefix(name, a, 16);
+    }
+
+    private static Modification prefix(String name, MethodProvider.Args a, int defaultL) {
+        int l = a.positiveInt("l", defaultL);
+        int mid = a.nonNegativeInt("mid", 800);
+        PrefixSource source = mid == 0 ? new PrefixSource.Direct() : new PrefixSource.Mlp(mid);
+        String form = a.string("form", "concat");
+        Composition.Gated.Execution ex = switch (form) {
+            case "concat" -> Composition.Gated.Execution.CONCAT;
+            case "gated" -> Composition.Gated.Execution.EXPLICIT;
+            default -> throw new MethodSpecException(name + ": form=" + form + " is not concat or gated");
+        };
+        return new Modification.Delta(name, new PrefixAttention(l, Nonlinearity.SOFTMAX, true, false, source),
+                Placement.attention(Point.HEADS).withLayers(a.layers()), Insertion.MULTI_HEAD_PARALLEL, new Composition.Gated(ex));
+    }
+
+    private static Modification lora(MethodProvider.Args a) {
+        int r = a.positiveInt("r", 8);
+        double s = a.has("alpha") ? a.number("alpha", r) / r : a.number("s", 1.0);
+        if (a.has("alpha") && a.raw().containsKey("s")) throw new MethodSpecException("lora: give s= or alpha=, not both");
+        String targets = a.string("targets", "q,v");
+        List<Point> attn = new ArrayList<>();
+        boolean ffn = false;
+        for (String t : targets.split(",")) {
+            switch (t.trim()) {
+                case "q" -> attn.add(Point.Q);
+                case "k" -> attn.add(Point.K);
+                case "v" -> attn.add(Point.V);
+                case "o" -> attn.add(Point.OUTPUT);
+                case "ffn" -> ffn = true;
+                default -> throw new MethodSpecException("lora: unknown target '" + t + "' (q, k, v, o, ffn)");
+            }
+        }
+        Placement at = ffn && attn.isEmpty() ? Placement.ffn(Point.HIDDEN_PRE, Point.OUTPUT) : Placement.attention(attn.toArray(Point[]::new));
+        if (ffn && !attn.isEmpty()) throw new MethodSpecException("lora: combine attention and ffn targets with '+', e.g. lora:targets=q,v+lora:targets=ffn,name=lora_ffn");
+        return new Modification.Delta(a.string("name", "lora"), Bottleneck.lora(r), at.withLayers(a.layers()), Insertion.PROJECTION_PARALLEL, new Composition.Scaled(s));
+    }
+
+    private static Modification parallel(String name, MethodProvider.Args a, Composition c) {
+        String site = a.string("site", "ffn");
+        Placement at = switch (site) {
+            case "ffn" -> Placement.ffn(Point.OUTPUT);
+            case "attn" -> Placement.attention(Point.OUTPUT);
+            default -> throw new MethodSpecException(name + ": site=" + site + " is not ffn or attn");
+        };
+        return new Modification.Delta(name, Bottleneck.adapter(a.positiveInt("r", 64)).withInit(Init.KAIMING_UNIFORM), at.withLayers(a.layers()), Insertion.PARALLEL, c);
+    }
+
+    private static Composition scale(MethodProvider.Args a, double def) {
+        String s = a.string("s", Double.toString(def));
+        if (s.equals("learned")) return new Composition.LearnedScale(1.0);
+        return new Composition.Scaled(a.number("s", def));
+    }
+
+    private static MethodProvider preset(String name, String summary, List<String> params, java.util.function.Function<MethodProvider.Args, PetlMethod> build) {
+        return new MethodProvider() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String summary() {
+                return summary;
+            }
+
+            @Override
+            public List<String> parameters() {
+                return params;
+            }
+
+            @Override
+            public PetlMethod create(Args args) {
+                PetlMethod m = build.apply(args);
+                args.finish();
+                return m;
+            }
+        };
+    }
+}
