@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
         description = "Parameter-efficient transfer learning on DL4J SameDiff (He et al., ICLR 2022).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ScoreCommand.class,
+                EvalBenchmark.class,
         })
 public final class PetlCli implements Runnable {
 
