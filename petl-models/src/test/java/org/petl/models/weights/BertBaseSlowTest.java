@@ -33,7 +33,7 @@ class BertBaseSlowTest {
     void bertBaseUncasedTokenizerMatchesMiniLm() throws IOException {
         PretrainedEncoder bert = TestModels.load("bert-base-uncased");
         Path vocab = ModelStore.fromEnvironment().cacheDir("bert-base-uncased").resolve("assets/vocab.txt");
-        Path miniLmVocab = TokenizerTest_vocab();
+        Path miniLmVocab = miniLmVocab();
         assertEquals(Files.readAllLines(miniLmVocab), Files.readAllLines(vocab), "MiniLM uses the bert-base-uncased vocab");
         TextTokenizer t = bert.tokenizer();
         assertEquals(List.of("[CLS]", "the", "una", "##ffa", "##ble", "door", "##man", "refused", "to", "let", "us", "in", ".", "[SEP]"),
@@ -46,7 +46,7 @@ class BertBaseSlowTest {
     @TempDir
     Path tmp;
 
-    private Path TokenizerTest_vocab() throws IOException {
+    private Path miniLmVocab() throws IOException {
         return org.petl.models.tokenize.TokenizerTestAccess.miniLmVocab(tmp);
     }
 
