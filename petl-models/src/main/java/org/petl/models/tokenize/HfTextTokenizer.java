@@ -1,0 +1,106 @@
+package org.petl.models.tokenize;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import org.petl.core.io.WeightFileException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link TextTokenizer} over a Hugging Face {@code tokenizer.json}, run by DJL's binding of the Rust
+ * tokenizers library. Padding and truncation settings inside the json (langchain4j's MiniLM pads to 128) are
+ * overridden: each max length gets its own truncating, non-padding instance, and padding is done here.
+ */
+public final class HfTextTokenizer implements TextTokenizer {
+
+    private final Path tokenizerJson;
+    private final String name;
+    private final int padTokenId;
+    private final Map<Integer, HuggingFaceTokenizer> byMaxLength = new HashMap<>();
+    private boolean warnedTruncation;
+
+    public HfTextTokenizer(Path tokenizerJson, String name, int padTokenId) {
+        if (!Files.isRegularFile(tokenizerJson)) throw new WeightFileException(tokenizerJson + ": tokenizer file not found");
+        this.tokenizerJson = tokenizerJson;
+        this.name = name;
+        this.padTokenId = padTokenId;
+        instance(512); // fail early on an unreadable file
+    }
+
+    private synchronized HuggingFaceTokenizer instance(int maxLength) {
+        HuggingFaceTokenizer t = byMaxLength.get(maxLength);
+        if (t != null) return t;
+        try {
+            t = HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of(
+                    "padding", "false", "truncation", "true", "maxLength", Integer.toString(maxLength), "addSpecialTokens", "true"));
+        } catch (IOException | RuntimeException e) {
+            throw new WeightFileException(tokenizerJson + ": cannot load tokenizer (" + String.valueOf(e.getMessage()).replace('\n', ' ') + ")");
+        }
+        byMaxLength.put(maxLength, t);
+        return t;
+    }
+
+    @Override
+    public TokenBatch encode(List<String> texts, int maxLength) {
+        HuggingFaceTokenizer t = instance(maxLength);
+        Encoding[] enc = new Encoding[texts.size()];
+        for (int i = 0; i < enc.length; i++) enc[i] = t.encode(texts.get(i));
+        return pad(enc);
+    }
+
+    @Override
+    public TokenBatch encodePairs(List<String> first, List<String> second, int maxLength) {
+        if (first.size() != second.size()) throw new IllegalArgumentException("pair lists differ in size: " + first.size() + " vs " + second.size());
+        HuggingFaceTokenizer t = instance(maxLength);
+        Encoding[] enc = new Encoding[first.size()];
+        for (int i = 0; i < enc.length; i++) enc[i] = t.encode(first.get(i), second.get(i));
+        return pad(enc);
+    }
+
+    @Override
+    public List<String> tokens(String text) {
+        return Arrays.asList(instance(512).encode(text).getTokens());
+    }
+
+    @Override
+    public int padTokenId() {
+        return padTokenId;
+    }
+
+    private TokenBatch pad(Encoding[] enc) {
+        int len = 0;
+        boolean truncated = false;
+        for (Encoding e : enc) {
+            len = Math.max(len, e.getIds().length);
+            truncated |= e.exceedMaxLength();
+        }
+        if (truncated) warnTruncation();
+        long[][] ids = new long[enc.length][len], mask = new long[enc.length][len], types = new long[enc.length][len];
+        for (int i = 0; i < enc.length; i++) {
+            long[] id = enc[i].getIds(), ty = enc[i].getTypeIds();
+            Arrays.fill(ids[i], padTokenId);
+            System.arraycopy(id, 0, ids[i], 0, id.length);
+            System.arraycopy(ty, 0, types[i], 0, ty.length);
+            Arrays.fill(mask[i], 0, id.length, 1L);
+        }
+        return new TokenBatch(ids, mask, types);
+    }
+
+    private synchronized void warnTruncation() {
+        if (warnedTruncation) return;
+        warnedTruncation = true;
+        System.err.println("warning: " + name + " tokenizer truncated at least one input to the max length (further truncations are not reported)");
+    }
+
+    @Override
+    public synchronized void close() {
+        byMaxLength.values().forEach(HuggingFaceTokenizer::close);
+        byMaxLength.clear();
+    }
+}
