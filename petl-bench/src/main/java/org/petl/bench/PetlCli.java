@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 ScoreCommand.class,
+                ParityCommand.class,
                 EvalBenchmark.class,
         })
 public final class PetlCli implements Runnable {

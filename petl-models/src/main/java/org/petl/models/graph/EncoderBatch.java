@@ -25,6 +25,21 @@ public record EncoderBatch(int[][] inputIds, int[][] tokenTypeIds, int[][] atten
         }
     }
 
+    /** From a tokenizer's output. */
+    public static EncoderBatch of(org.petl.models.tokenize.TokenBatch t) {
+        return new EncoderBatch(toInt(t.inputIds()), toInt(t.tokenTypeIds()), toInt(t.attentionMask()));
+    }
+
+    private static int[][] toInt(long[][] a) {
+        if (a == null) return null;
+        int[][] out = new int[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = new int[a[i].length];
+            for (int j = 0; j < a[i].length; j++) out[i][j] = Math.toIntExact(a[i][j]);
+        }
+        return out;
+    }
+
     public int batchSize() {
         return inputIds.length;
     }
