@@ -36,7 +36,7 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
         SDVariable pk = sd.permute(sd.reshape(kv[0], l, heads, hs), 1, 2, 0);          // [H, hs, l]
         SDVariable pv = sd.permute(sd.reshape(kv[1], l, heads, hs), 1, 0, 2);          // [H, l, hs]
         SDVariable logits = sd.mmul(qh, pk);                                           // [H, N, l]
-        SDVariable gate = act == Nonlinearity.SOFTMAX ? sd.permute(sd.math.logSumExp(logits, 2), 1, 0) : null; // [N, H]
+        SDVariable gate = act == Nonlinearity.SOFTMAX ? sd.permute(org.petl.core.site.Ops.logSumExp(sd, logits, 2), 1, 0) : null; // [N, H]
         SDVariable a = act == Nonlinearity.SOFTMAX ? sd.nn.softmax(logits, 2) : act.apply(sd, logits);
         SDVariable o = sd.mmul(a, pv);                                                 // [H, N, hs]
         SDVariable delta = sd.reshape(sd.permute(o, 1, 0, 2), -1, d);

@@ -66,7 +66,7 @@ public final class Rewriter {
         }
         added.values().stream().filter(p -> !p.derived()).forEach(p -> trainable.add(p.graphName()));
         trainable.addAll(g.headParameters());
-        if (method.fullFineTuning()) trainable.addAll(g.baseParameters());
+        if (method.fullFineTuning()) g.baseParameters().stream().filter(n -> !g.fixedParameters().contains(n)).forEach(trainable::add);
         freezeAllBut(g.sameDiff(), trainable);
         return new AppliedMethod(method, g, added, List.copyOf(trainable));
     }
@@ -161,7 +161,7 @@ public final class Rewriter {
             // λ = Σexp(z_p) / (Σexp(z_p) + Σexp(z_a)) = sigmoid(lse_p − lse_a), per head and query
             int heads = ctx.graph().heads(), hs = ctx.graph().hidden() / heads;
             SDVariable scores = ctx.graph().site(ctx.site().at(Point.SCORES)).orElseThrow();   // [B, H, T, S]
-            SDVariable lseA = sd.reshape(sd.permute(sd.math.logSumExp(scores, 3), 0, 2, 1), -1, heads); // [N, H]
+            SDVariable lseA = sd.reshape(sd.permute(org.petl.core.site.Ops.logSumExp(sd, scores, 3), 0, 2, 1), -1, heads); // [N, H]
             SDVariable lambda = sd.nn.sigmoid(delta.gateLogits().sub(lseA));
             SDVariable lam3 = sd.reshape(lambda, -1, heads, 1);
             SDVariable h3 = sd.reshape(h, -1, heads, hs);

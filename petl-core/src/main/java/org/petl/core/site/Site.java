@@ -73,6 +73,21 @@ public record Site(Stack stack, int layer, Module module, Point point) {
         return s + ".layer." + layer + "." + module.name().toLowerCase(Locale.ROOT) + "." + p;
     }
 
+    /** Inverse of {@link #name()}. */
+    public static Site parse(String name) {
+        String[] p = name.split("\\.");
+        try {
+            Stack stack = Stack.valueOf(p[0].toUpperCase(Locale.ROOT));
+            if (p.length == 3 && p[1].equals("embeddings")) return embeddings(stack, Point.valueOf(p[2].toUpperCase(Locale.ROOT)));
+            if (p.length == 5 && p[1].equals("layer")) {
+                return new Site(stack, Integer.parseInt(p[2]), Module.valueOf(p[3].toUpperCase(Locale.ROOT)), Point.valueOf(p[4].toUpperCase(Locale.ROOT)));
+            }
+        } catch (RuntimeException ignored) {
+            // fall through to the one-line error
+        }
+        throw new IllegalArgumentException("'" + name + "' is not a site name like encoder.layer.0.self_attn.q");
+    }
+
     @Override
     public String toString() {
         return name();

@@ -56,8 +56,20 @@ public interface SiteGraph {
     /** Name of the trainable base parameters (weights, biases, LayerNorms, embeddings) of the model. */
     List<String> baseParameters();
 
+    /** Base parameters that cannot train in this graph (excluded from full fine-tuning); empty by default. */
+    default List<String> fixedParameters() {
+        return List.of();
+    }
+
     /** Task head parameters (trained with every method, like PEFT's modules_to_save). */
     List<String> headParameters();
+
+    /**
+     * The Hugging Face module name of the projection whose output a site is (q, k, v, attention output, FFN
+     * hidden_pre and output), e.g. {@code encoder.layer.0.attention.self.query}; its weight is {@code name + ".weight"}
+     * in the graph, stored [in, out].
+     */
+    String moduleName(Site site);
 
     /** Records that a site's value is now held by another variable (after the rewriter rewired its consumers). */
     void rebind(Site site, SDVariable now);

@@ -6,7 +6,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.petl.models.EncoderConfig;
 
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -84,17 +83,6 @@ public record EncoderBatch(int[][] inputIds, int[][] tokenTypeIds, int[][] atten
         m.put("position_ids", Nd4j.createFromArray(positionIds(cfg)).castTo(DataType.INT));
         m.put("attention_mask", Nd4j.createFromArray(attentionMask).castTo(DataType.FLOAT));
         m.put("dropout_keep", Nd4j.scalar(keep));
-        if (trainableEmbeddings) {
-            // one-hot selection over the distinct ids of the batch: its gradient adds up repeated ids
-            Map<Integer, Integer> index = new LinkedHashMap<>();
-            for (int[] row : inputIds) for (int id : row) index.putIfAbsent(id, index.size());
-            int[] unique = index.keySet().stream().mapToInt(Integer::intValue).toArray();
-            float[] select = new float[batchSize() * length() * unique.length];
-            int n = 0;
-            for (int[] row : inputIds) for (int id : row) select[(n++) * unique.length + index.get(id)] = 1f;
-            m.put("unique_ids", Nd4j.createFromArray(unique).castTo(DataType.INT));
-            m.put("token_select", Nd4j.create(select, new long[]{(long) batchSize() * length(), unique.length}, 'c'));
-        }
         return m;
     }
 }

@@ -33,8 +33,8 @@ import java.util.function.UnaryOperator;
  * <p>Placeholders: {@code input_ids}, {@code token_type_ids}, {@code position_ids} (INT [B, T]),
  * {@code attention_mask} (FLOAT [B, T]), {@code dropout_keep} (FLOAT scalar; 1 for inference), and with a head
  * {@code labels} (FLOAT [B, C] target distribution: one-hot, label-smoothed in the trainer). With trainable
- * embeddings also {@code unique_ids} (INT [U]) and {@code token_select} (FLOAT [N, U], one-hot rows): the lookup
- * becomes select · table[unique], whose gradient adds up repeated ids (SameDiff's gather gradient does not).
+ * embeddings the position and token-type lookups are one-hot products whose gradients add up repeated ids; the
+ * word table stays fixed (see {@link #fixedParameters()}).
  * Outputs: {@code last_hidden_state} [B, T, d], {@code logits} [B, C], {@code loss}.
  */
 public final class EncoderGraph implements SiteGraph {
@@ -50,7 +50,7 @@ public final class EncoderGraph implements SiteGraph {
 
     /**
      * @param head                 classification head, or null for an encoder only
-     * @param trainableEmbeddings  use the one-hot lookup whose gradient is right (needed only for full fine-tuning)
+     * @param trainableEmbeddings  position/type lookups as one-hot products whose gradient is right (full fine-tuning)
      * @param hiddenDropout        dropout after embeddings and sub-layer outputs (0 = none in the graph)
      * @param attentionDropout     dropout on attention probabilities
      * @param seed                 initialisation of head weights absent from the checkpoint
@@ -110,16 +110,18 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable wordTable = param(w, "embeddings.word_embeddings.weight", cfg.vocab(), d);
         SDVariable posTable = param(w, "embeddings.position_embeddings.weight", cfg.maxPositions(), d);
         SDVariable typeTable = param(w, "embeddings.token_type_embeddings.weight", cfg.typeVocab(), d);
-        SDVariable word;
+        // the word table is always looked up with gather, which SameDiff M2.1 cannot differentiate (its gradient
+        // neither adds up repeated ids nor builds twice in one graph): the word table never trains, see fixedParameters()
+        SDVariable word = sd.gather(wordTable, sd.reshape(ids, -1), 0);
+        SDVariable pos, typ;
         if (opts.trainableEmbeddings()) {
-            SDVariable unique = sd.placeHolder("unique_ids", DataType.INT, -1);
-            SDVariable select = sd.placeHolder("token_select", DataType.FLOAT, -1, -1);
-            word = select.mmul(sd.gather(wordTable, unique, 0));
+            // one-hot products: their gradients add up repeated ids, and SameDiff builds only one gather gradient per graph
+            pos = sd.oneHot(sd.reshape(positions, -1), cfg.maxPositions()).castTo(DataType.FLOAT).mmul(posTable);
+            typ = sd.oneHot(sd.reshape(types, -1), cfg.typeVocab()).castTo(DataType.FLOAT).mmul(typeTable);
         } else {
-            word = sd.gather(wordTable, sd.reshape(ids, -1), 0);
+            pos = sd.gather(posTable, sd.reshape(positions, -1), 0);
+            typ = sd.gather(typeTable, sd.reshape(types, -1), 0);
         }
-        SDVariable pos = sd.gather(posTable, sd.reshape(positions, -1), 0);
-        SDVariable typ = sd.gather(typeTable, sd.reshape(types, -1), 0);
         SDVariable sum = sd.identity("encoder.embeddings.sum", word.add(pos).add(typ));
         register(Site.embeddings(Stack.ENCODER, Point.SUM), sum);
         SDVariable h = layerNorm("encoder.embeddings.ln", sum, "embeddings.LayerNorm", w);
@@ -197,7 +199,7 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable logits = Blocks.linear(sd, "logits", x, ow, ob);
         SDVariable labels = sd.placeHolder("labels", DataType.FLOAT, -1, hc.numLabels());
         // mean over the batch of -sum(target * log softmax(logits)); soft targets carry label smoothing
-        SDVariable logp = sd.nn.logSoftmax(logits, 1);
+        SDVariable logp = org.petl.core.site.Ops.logSoftmax(sd, logits);
         SDVariable loss = labels.mul(logp).sum(1).mean().neg().rename("loss");
         sd.setLossVariables(loss);
     }
@@ -341,8 +343,39 @@ public final class EncoderGraph implements SiteGraph {
     }
 
     @Override
+    public String moduleName(Site site) {
+        String base = "encoder.layer." + site.layer() + ".";
+        String name = switch (site.module()) {
+            case SELF_ATTN -> switch (site.point()) {
+                case Q -> "attention.self.query";
+                case K -> "attention.self.key";
+                case V -> "attention.self.value";
+                case OUTPUT -> "attention.output.dense";
+                default -> null;
+            };
+            case FFN -> switch (site.point()) {
+                case HIDDEN_PRE -> "intermediate.dense";
+                case OUTPUT -> "output.dense";
+                default -> null;
+            };
+            default -> null;
+        };
+        if (name == null) throw new IllegalArgumentException("site " + site + " is not the output of a projection");
+        return base + name;
+    }
+
+    @Override
     public List<String> baseParameters() {
         return List.copyOf(baseParams);
+    }
+
+    /**
+     * Base parameters that cannot train in this graph: the word-embedding table (looked up with gather, see above).
+     * Full fine-tuning trains everything else.
+     */
+    @Override
+    public List<String> fixedParameters() {
+        return List.of("embeddings.word_embeddings.weight");
     }
 
     @Override
