@@ -197,7 +197,10 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable logits = Blocks.linear(sd, "logits", x, ow, ob);
         SDVariable labels = sd.placeHolder("labels", DataType.FLOAT, -1, hc.numLabels());
         // mean over the batch of -sum(target * log softmax(logits)); soft targets carry label smoothing
-        SDVariable logp = sd.nn.logSoftmax(logits, 1);
+        // log-softmax spelled out (max-shifted): the gradient of SameDiff M2.1's LogSoftMax op fails to build
+        // ("Error setting property for function LogSoftMax")
+        SDVariable shifted = logits.sub(logits.max(true, 1));
+        SDVariable logp = shifted.sub(sd.math.log(sd.math.exp(shifted).sum(true, 1)));
         SDVariable loss = labels.mul(logp).sum(1).mean().neg().rename("loss");
         sd.setLossVariables(loss);
     }
