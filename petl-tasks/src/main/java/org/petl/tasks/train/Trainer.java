@@ -1,0 +1,384 @@
+package org.petl.tasks.train;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.petl.core.io.Safetensors;
+import org.petl.core.tensor.HostTensor;
+import org.petl.models.graph.EncoderBatch;
+import org.petl.models.graph.EncoderGraph;
+import org.petl.tasks.data.Dataset;
+import org.petl.tasks.data.Example;
+
+/**
+ * The training loop: AdamW on the method's trainable parameters with a warmup schedule, global-norm clipping,
+ * gradient accumulation and label smoothing; dev evaluation with best-checkpoint selection; resumable checkpoints
+ * that make a resumed run repeat an uninterrupted one bit for bit.
+ *
+ * <p>Determinism: batch order comes from an {@link EpochSampler} on a {@link RunRng} fork of the seed, and the
+ * in-graph dropout draws from ND4J's global RNG, which {@link DropoutSeeder} reseeds from (seed, step, micro-batch,
+ * op name) before every random op, so neither depends on anything a checkpoint does not restore.
+ *
+ * <p>Memory: SameDiff does not free what a step allocates off-heap until the GC happens to run, so the loop closes
+ * placeholders, outputs and gradients as soon as it is done with them.
+ */
+public final class Trainer {
+
+    /** {@code runDir/best/adapter.safetensors}: the trainable parameters at the best dev evaluation. */
+    public static final String BEST_DIR = "best";
+    public static final int EVAL_BATCH = 64;
+    /** Resumable checkpoints kept in the run folder (older ones are deleted after a new one is complete). */
+    static final int KEEP_CHECKPOINTS = 2;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Trainer() {
+    }
+
+    /** Called after every optimizer step with the mean training loss of that step. */
+    @FunctionalInterface
+    public interface StepListener {
+        void afterStep(long step, double loss);
+    }
+
+    /** Accuracy (NaN on an unlabeled set) and the argmax prediction per example, in dataset order. */
+    public record Evaluation(double accuracy, int[] predictions) {
+    }
+
+    public static TrainResult train(TrainJob job, Path runDir, boolean resume) {
+        return train(job, runDir, resume, (s, l) -> { });
+    }
+
+    public static TrainResult train(TrainJob job, Path runDir, boolean resume, StepListener listener) {
+        long t0 = System.nanoTime();
+        TrainConfig c = job.config();
+        EncoderGraph graph = job.graph();
+        SameDiff sd = graph.sameDiff();
+        List<String> trainable = job.applied().trainable();
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (String n : trainable) params.put(n, sd.getVariable(n).getArr());
+        Dataset train = job.data().train();
+
+        int microPerEpoch = (train.size() + c.batchSize() - 1) / c.batchSize();
+        long stepsPerEpoch = Math.max(1, (microPerEpoch + c.gradAccumulation() - 1) / c.gradAccumulation());
+        long totalSteps = c.epochs() * stepsPerEpoch;
+        long stopAt = c.maxSteps() == null ? totalSteps : c.maxSteps();
+        long evalEvery = c.evalEvery() > 0 ? c.evalEvery() : stepsPerEpoch;
+        LrSchedule schedule = schedule(c, totalSteps);
+        AdamW opt = AdamW.withHfDecayRule(AdamW.Config.defaults(c.weightDecay()));
+        try {
+            Files.createDirectories(runDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create run folder " + runDir + ": " + e.getMessage(), e);
+        }
+
+        long step = 0;
+        Double best = null;
+        Long bestStep = null;
+        Path lastGood = null;
+        EpochSampler sampler;
+        List<Map<String, Object>> evalHistory = new ArrayList<>();
+        List<Map<String, Object>> lossHistory = new ArrayList<>();
+        Optional<Path> latest = resume ? Checkpoint.latest(runDir) : Optional.empty();
+        if (latest.isPresent()) {
+            Checkpoint.Loaded ck = Checkpoint.read(latest.get());
+            Checkpoint.State s = ck.state();
+            checkCompatible(s.config().get("train_config"), c, ck.dir());
+            assign(params, ck.adapter(), ck.dir());
+            opt.importState(ck.optimizer());
+            step = s.step();
+            best = s.bestMetric();
+            bestStep = s.bestStep();
+            sampler = EpochSampler.resume(train.size(), c.batchSize(), false, s.rngState(), s.epoch(), s.positionInEpoch());
+            evalHistory.addAll(listOfMaps(s.config().get("eval_history")));
+            lossHistory.addAll(listOfMaps(s.config().get("loss_history")));
+            lastGood = ck.dir();
+        } else {
+            sampler = new EpochSampler(train.size(), c.batchSize(), false, new RunRng(c.seed()).fork());
+        }
+
+        long startStep = step;
+        long tokens = 0;
+        float keep = graph.keepProbability(true);
+        boolean embeddings = graph.options().trainableEmbeddings();
+        int numLabels = job.data().numLabels();
+        DropoutSeeder seeder = new DropoutSeeder();
+        List<org.nd4j.autodiff.listeners.Listener> listenersBefore = new ArrayList<>(sd.getListeners());
+        sd.addListeners(seeder);
+        try (TrainProgress progress = TrainProgress.start(job.data().task(), stopAt, step, System.out, Math.max(1, stopAt / 20))) {
+            while (step < stopAt) {
+                GradAccumulator acc = new GradAccumulator();
+                double lossSum = 0;
+                int examples = 0;
+                for (int micro = 0; micro < c.gradAccumulation(); micro++) {
+                    int[] idx = sampler.nextBatch();
+                    List<Example> ex = new ArrayList<>(idx.length);
+                    int[] labels = new int[idx.length];
+                    for (int i = 0; i < idx.length; i++) {
+                        ex.add(train.get(idx[i]));
+                        labels[i] = ex.get(i).label();
+                    }
+                    EncoderBatch batch = job.batcher().encode(ex);
+                    tokens += batch.tokens();
+                    Map<String, INDArray> ph = batch.placeholders(graph.config(), embeddings, keep);
+                    ph.put("labels", targets(labels, numLabels, c.labelSmoothing()));
+                    seeder.seed(dropoutSeed(c.seed(), step, micro));
+                    OutAndGrad og = sd.calculateGradientsAndOutputs(ph, List.of("loss"), trainable);
+                    double loss = og.getOutputs().get("loss").getDouble(0);
+                    release(ph.values());
+                    release(og.getOutputs().values());
+                    if (!Double.isFinite(loss)) release(og.getGradients().values());
+                    TrainingDivergedException.check(loss, step + 1, lastGood);
+                    // weight by examples: a short last batch counts for what it holds (mean loss over all examples)
+                    acc.add(og.getGradients(), idx.length);
+                    release(og.getGradients().values());
+                    lossSum += loss * idx.length;
+                    examples += idx.length;
+                }
+                Map<String, INDArray> grads = acc.average();
+                double norm = GradClip.clipByGlobalNorm(grads, c.maxGradNorm());
+                if (!Double.isFinite(norm)) {
+                    release(grads.values());
+                    throw new TrainingDivergedException(step + 1, norm, lastGood);
+                }
+                opt.step(params, grads, schedule.lr(step));
+                release(grads.values());
+                step++;
+                double loss = lossSum / examples;
+                lossHistory.add(point(step, "loss", loss));
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                progress.update(step, loss, tokens / Math.max(seconds, 1e-9));
+                listener.afterStep(step, loss);
+
+                boolean evalNow = step % evalEvery == 0 || step == totalSteps;
+                if (evalNow) {
+                    double accuracy = evaluate(graph, job.data().dev(), job.batcher(), EVAL_BATCH).accuracy();
+                    Map<String, Object> e = point(step, "accuracy", accuracy);
+                    e.put("epoch", epochOf(step, stepsPerEpoch));
+                    evalHistory.add(e);
+                    if (best == null || accuracy > best) {
+                        best = accuracy;
+                        bestStep = step;
+                        writeBest(runDir, params, step, accuracy);
+                    }
+                }
+                if (evalNow || step == stopAt) {
+                    Map<String, Object> extra = new LinkedHashMap<>();
+                    extra.put("train_config", c.toMap());
+                    extra.put("eval_history", evalHistory);
+                    extra.put("loss_history", lossHistory);
+                    Checkpoint.State state = new Checkpoint.State(step, sampler.epoch(), sampler.position(), sampler.epochStartState(),
+                            best, bestStep, extra);
+                    lastGood = Checkpoint.write(Checkpoint.dirFor(runDir, step), toHost(params), opt.exportState(), state);
+                    prune(runDir);
+                }
+            }
+        } finally {
+            sd.setListeners(listenersBefore);
+        }
+        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+
+        // final metrics with the best parameters (the current ones when no evaluation has run yet)
+        Path bestFile = runDir.resolve(BEST_DIR).resolve(Checkpoint.ADAPTER);
+        if (best != null && Files.isRegularFile(bestFile)) assign(params, Safetensors.read(bestFile), bestFile);
+        Map<String, Double> finals = new LinkedHashMap<>();
+        for (var e : job.data().all().entrySet()) {
+            if (e.getKey().equals("train") || !e.getValue().isLabeled()) continue;
+            finals.put(e.getKey(), evaluate(graph, e.getValue(), job.batcher(), EVAL_BATCH).accuracy());
+        }
+        double tps = tokens / Math.max(trainSeconds, 1e-9);
+        TrainResult result = new TrainResult(best == null ? Double.NaN : best, bestStep == null ? -1 : bestStep, finals, step,
+                (System.nanoTime() - t0) / 1e9, tps);
+        report(job, evalHistory, lossHistory, result, step - startStep).write(runDir);
+        return result;
+    }
+
+    /** Accuracy of argmax(logits) on {@code ds}, without dropout, in batches of {@code batchSize}. */
+    public static Evaluation evaluate(EncoderGraph graph, Dataset ds, Batcher batcher, int batchSize) {
+        SameDiff sd = graph.sameDiff();
+        int[] preds = new int[ds.size()];
+        int correct = 0;
+        for (int from = 0; from < ds.size(); from += batchSize) {
+            List<Example> ex = ds.examples().subList(from, Math.min(from + batchSize, ds.size()));
+            Map<String, INDArray> ph = batcher.encode(ex).placeholders(graph.config(), graph.options().trainableEmbeddings(), graph.keepProbability(false));
+            Map<String, INDArray> out = sd.output(ph, "logits");
+            float[][] logits = out.get("logits").toFloatMatrix();
+            release(ph.values());
+            release(out.values());
+            for (int i = 0; i < logits.length; i++) {
+                int arg = 0;
+                for (int k = 1; k < logits[i].length; k++) if (logits[i][k] > logits[i][arg]) arg = k;
+                preds[from + i] = arg;
+                if (ex.get(i).label() == arg) correct++;
+            }
+        }
+        return new Evaluation(ds.isLabeled() ? (double) correct / ds.size() : Double.NaN, preds);
+    }
+
+    /** Soft targets (1−ε)·onehot + ε/C, [B, C]: with the graph's −Σ t·log p this is PyTorch's label-smoothed CE. */
+    public static INDArray targets(int[] labels, int numLabels, double epsilon) {
+        float[] t = new float[labels.length * numLabels];
+        float off = (float) (epsilon / numLabels);
+        float on = (float) (1 - epsilon + epsilon / numLabels);
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= numLabels) throw new IllegalArgumentException("label " + labels[i] + " out of range for " + numLabels + " classes");
+            for (int k = 0; k < numLabels; k++) t[i * numLabels + k] = k == labels[i] ? on : off;
+        }
+        return Nd4j.create(t, new long[]{labels.length, numLabels}, 'c');
+    }
+
+    /** The ND4J RNG seed for one micro-step: a pure function of the run seed and position, so a resume repeats it. */
+    static long dropoutSeed(long seed, long step, int micro) {
+        long x = seed * 0x9E3779B97F4A7C15L + step;
+        x = x * 0xBF58476D1CE4E5B9L + micro;
+        return new RunRng(x).nextLong();
+    }
+
+    static LrSchedule schedule(TrainConfig c, long totalSteps) {
+        long warmup = LrSchedule.warmupFromRatio(c.warmupRatio(), totalSteps);
+        return switch (c.schedule()) {
+            case "linear" -> new LrSchedule.Linear(c.lr(), warmup, totalSteps);
+            case "constant" -> new LrSchedule.Constant(c.lr(), warmup);
+            case "polynomial" -> new LrSchedule.Polynomial(c.lr(), warmup, totalSteps, 1.0, 0.0);
+            default -> throw new IllegalArgumentException("unknown schedule " + c.schedule());
+        };
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static int epochOf(long step, long stepsPerEpoch) {
+        return (int) ((step - 1) / stepsPerEpoch);
+    }
+
+    private static Map<String, Object> point(long step, String key, double value) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", step);
+        m.put(key, value);
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> listOfMaps(Object o) {
+        return o == null ? List.of() : (List<Map<String, Object>>) o;
+    }
+
+    /** Closes arrays we own; views and workspace-attached arrays are left to their owner. */
+    static void release(Iterable<INDArray> arrays) {
+        for (INDArray a : arrays) if (a != null && !a.wasClosed() && a.closeable()) a.close();
+    }
+
+    static Map<String, HostTensor> toHost(Map<String, INDArray> params) {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        params.forEach((k, v) -> out.put(k, AdamW.toHost(v)));
+        return out;
+    }
+
+    /** Copies stored values into the graph's arrays in place (the graph keeps reading the same buffers). */
+    private static void assign(Map<String, INDArray> params, Map<String, HostTensor> values, Path from) {
+        if (!values.keySet().equals(params.keySet())) {
+            throw new IllegalStateException(from + " holds " + new java.util.TreeSet<>(values.keySet()) + ", the method trains "
+                    + new java.util.TreeSet<>(params.keySet()));
+        }
+        for (var e : params.entrySet()) {
+            HostTensor t = values.get(e.getKey());
+            if (!t.sameShape(e.getValue().shape())) {
+                throw new IllegalStateException(from + ": " + e.getKey() + " has shape " + t.shapeString() + ", the graph " + java.util.Arrays.toString(e.getValue().shape()));
+            }
+            INDArray src = Nd4j.create(t.data(), t.shape(), 'c');
+            e.getValue().assign(src);
+            src.close();
+        }
+    }
+
+    private static void writeBest(Path runDir, Map<String, INDArray> params, long step, double metric) {
+        Path dir = runDir.resolve(BEST_DIR);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        Safetensors.write(dir.resolve(Checkpoint.ADAPTER), toHost(params),
+                Map.of("format", "petl-adapter", "step", Long.toString(step), "dev_accuracy", Double.toString(metric)));
+    }
+
+    /** A resumed run must train with the same hyperparameters; only where it stops may differ. */
+    private static void checkCompatible(Object saved, TrainConfig c, Path dir) {
+        if (saved == null) throw new IllegalStateException(dir + " has no train_config to resume with");
+        try {
+            // through JSON both ways, so number types compare equal (42 int vs 42L)
+            Map<?, ?> was = JSON.readValue(JSON.writeValueAsString(saved), Map.class);
+            Map<?, ?> now = JSON.readValue(JSON.writeValueAsString(c.toMap()), Map.class);
+            was.remove("max_steps");
+            now.remove("max_steps");
+            if (!was.equals(now)) throw new IllegalStateException("cannot resume from " + dir + ": it was trained with " + was + ", this run asks for " + now);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void prune(Path runDir) {
+        try (Stream<Path> s = Files.list(runDir)) {
+            List<Path> cks = s.filter(p -> p.getFileName().toString().matches(Checkpoint.PREFIX + "\\d+"))
+                    .sorted(Comparator.comparingLong((Path p) -> Long.parseLong(p.getFileName().toString().substring(Checkpoint.PREFIX.length()))).reversed())
+                    .toList();
+            for (Path p : cks.subList(Math.min(KEEP_CHECKPOINTS, cks.size()), cks.size())) deleteTree(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + runDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
+    }
+
+    private static MetricsReport report(TrainJob job, List<Map<String, Object>> evals, List<Map<String, Object>> losses, TrainResult r, long sessionSteps) {
+        MetricsReport rep = new MetricsReport();
+        Map<String, Object> config = new LinkedHashMap<>(job.config().toMap());
+        config.put("task", job.data().task());
+        config.put("method", job.applied().method().spec());
+        config.put("full_fine_tuning", job.applied().method().fullFineTuning());
+        config.put("model", job.graph().config().toString());
+        config.put("options", job.graph().options().toString());
+        config.put("provenance", job.provenance());
+        rep.config(config);
+        long trainableCount = job.applied().trainableCount(), base = job.applied().baseCount();
+        Map<String, Object> counts = new LinkedHashMap<>();
+        counts.put("trainable", trainableCount);
+        counts.put("base", base);
+        counts.put("trainable_percent", 100.0 * trainableCount / base);
+        counts.put("stored", job.applied().storedCount());
+        rep.parameterCounts(counts);
+        rep.seed("train", job.config().seed());
+        rep.seed("init", job.graph().options().seed());
+        job.data().all().forEach((name, ds) -> rep.dataHash(name, ds.provenance().sha256()));
+        for (Map<String, Object> e : evals) {
+            rep.addEval(((Number) e.get("step")).longValue(), ((Number) e.get("epoch")).intValue(),
+                    Map.of("accuracy", ((Number) e.get("accuracy")).doubleValue()));
+        }
+        for (Map<String, Object> l : losses) rep.addLoss(((Number) l.get("step")).longValue(), ((Number) l.get("loss")).doubleValue());
+        Map<String, Object> fin = new LinkedHashMap<>(r.finalMetrics());
+        fin.put("best_dev_accuracy", r.bestDevMetric());
+        fin.put("best_step", r.bestStep());
+        fin.put("steps", r.steps());
+        fin.put("session_steps", sessionSteps);
+        fin.put("wall_seconds", r.wallSeconds());
+        fin.put("tokens_per_second", r.tokensPerSecond());
+        rep.finalMetrics(fin);
+        return rep;
+    }
+}
