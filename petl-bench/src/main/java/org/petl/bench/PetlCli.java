@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 ScoreCommand.class,
                 ParityCommand.class,
+                TrainCommand.class,
+                EvalCommand.class,
+                CompareCommand.class,
                 EvalBenchmark.class,
         })
 public final class PetlCli implements Runnable {

@@ -1,0 +1,126 @@
+package org.petl.bench;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.petl.tasks.RunSetup;
+import org.petl.tasks.train.TrainConfig;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** Options shared by train and compare: model, task, method and hyperparameters. */
+public final class RunOptions {
+
+    @Option(names = "--model", defaultValue = "minilm-l6", description = "minilm-l6, bge-small, bert-base-uncased, bert-base-multilingual-cased (default ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--weights", description = "a local Hugging Face folder (config.json, model.safetensors, tokenizer.json) instead of --model")
+    Path weights;
+
+    @Option(names = "--task", defaultValue = "polarity", description = "polarity, sst2 or mnli (default ${DEFAULT-VALUE})")
+    String task;
+
+    @Option(names = "--data", description = "folder with the task's files (GLUE TSVs for sst2/mnli; the polarity CSV is found by default)")
+    Path data;
+
+    @Option(names = "--method", defaultValue = "lora:r=8,s=2", description = "method spec, e.g. mam:l=16,r=16,s=2 (see petl methods; default ${DEFAULT-VALUE})")
+    String method;
+
+    @Option(names = "--epochs", defaultValue = "3")
+    int epochs;
+
+    @Option(names = "--lr", defaultValue = "1e-3")
+    double lr;
+
+    @Option(names = "--batch", defaultValue = "32")
+    int batch;
+
+    @Option(names = "--grad-accum", defaultValue = "1")
+    int gradAccum;
+
+    @Option(names = "--max-len", defaultValue = "64", description = "truncate inputs to this many tokens (default ${DEFAULT-VALUE})")
+    int maxLen;
+
+    @Option(names = "--seed", defaultValue = "42")
+    long seed;
+
+    @Option(names = "--warmup", defaultValue = "0.06", description = "warmup ratio of the steps")
+    double warmup;
+
+    @Option(names = "--weight-decay", defaultValue = "0.01")
+    double weightDecay;
+
+    @Option(names = "--clip", defaultValue = "1.0", description = "global gradient-norm clipping")
+    double clip;
+
+    @Option(names = "--label-smoothing", defaultValue = "0")
+    double labelSmoothing;
+
+    @Option(names = "--dropout", defaultValue = "0.1")
+    double dropout;
+
+    @Option(names = "--eval-every", defaultValue = "0", description = "steps between evaluations/checkpoints (0: once per epoch)")
+    int evalEvery;
+
+    @Option(names = "--schedule", defaultValue = "linear", description = "linear, constant or polynomial")
+    String schedule;
+
+    @Option(names = "--pooling", defaultValue = "auto", description = "cls, mean or auto")
+    String pooling;
+
+    @Option(names = "--max-steps", description = "stop after this many steps (the schedule still spans the epochs)")
+    Long maxSteps;
+
+    RunSetup setup() {
+        return new RunSetup(weights != null ? weights.toString() : model, task, data, method, maxLen, dropout, pooling, seed);
+    }
+
+    TrainConfig trainConfig() {
+        return new TrainConfig(epochs, lr, batch, gradAccum, warmup, weightDecay, clip, labelSmoothing, evalEvery, seed, schedule, maxSteps);
+    }
+
+    RunOptions copyWith(String method, double lr, int epochs) {
+        RunOptions o = new RunOptions();
+        o.model = model;
+        o.weights = weights;
+        o.task = task;
+        o.data = data;
+        o.method = method;
+        o.epochs = epochs;
+        o.lr = lr;
+        o.batch = batch;
+        o.gradAccum = gradAccum;
+        o.maxLen = maxLen;
+        o.seed = seed;
+        o.warmup = warmup;
+        o.weightDecay = weightDecay;
+        o.clip = clip;
+        o.labelSmoothing = labelSmoothing;
+        o.dropout = dropout;
+        o.evalEvery = evalEvery;
+        o.schedule = schedule;
+        o.pooling = pooling;
+        o.maxSteps = maxSteps;
+        return o;
+    }
+
+    ObjectNode toJson() {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("model", weights != null ? weights.toString() : model);
+        o.put("task", task);
+        o.put("data", data == null ? null : data.toString());
+        o.put("method", method);
+        o.put("max_len", maxLen);
+        o.put("dropout", dropout);
+        o.put("pooling", pooling);
+        o.put("seed", seed);
+        o.put("epochs", epochs);
+        o.put("lr", lr);
+        o.put("batch", batch);
+        return o;
+    }
+
+    static String slug(String method) {
+        return method.replaceAll("[^A-Za-z0-9.=]+", "_");
+    }
+}

@@ -1,0 +1,80 @@
+package org.petl.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.petl.core.adapter.AdapterFiles;
+import org.petl.core.io.AtomicFiles;
+import org.petl.tasks.RunSetup;
+import org.petl.tasks.train.TrainConfig;
+import org.petl.tasks.train.TrainJob;
+import org.petl.tasks.train.TrainResult;
+import org.petl.tasks.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Fine-tune a pretrained encoder on a classification task with a PETL method.")
+public final class TrainCommand implements Callable<Integer> {
+
+    @Mixin
+    RunOptions run;
+
+    @Option(names = "--out", description = "run folder (default runs/<task>-<method>)")
+    Path out;
+
+    @Option(names = "--resume", description = "continue from the run folder's latest checkpoint")
+    boolean resume;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = out != null ? out : Path.of("runs", run.task + "-" + RunOptions.slug(run.method));
+        Result r = trainOne(run, dir, resume);
+        System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r.summary()));
+        return 0;
+    }
+
+    /** Outcome of one run, for the train and compare commands. */
+    record Result(ObjectNode summary, TrainResult train, long trainable, long base) {
+    }
+
+    static Result trainOne(RunOptions run, Path dir, boolean resume) throws Exception {
+        RunSetup setup = run.setup();
+        long t0 = System.nanoTime();
+        RunSetup.Prepared p = setup.prepare();
+        TrainConfig cfg = run.trainConfig();
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("model", p.model().name());
+        provenance.put("model_config", p.model().config().toString());
+        provenance.put("task", run.task);
+        provenance.put("method", p.method().spec());
+        provenance.put("max_length", run.maxLen);
+        provenance.put("pooling", run.pooling);
+        provenance.put("dropout", run.dropout);
+        Files.createDirectories(dir);
+        AtomicFiles.writeString(dir.resolve("run.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(run.toJson()));
+        TrainResult r = Trainer.train(new TrainJob(p.graph(), p.applied(), p.data(), p.batcher(), cfg, provenance), dir, resume);
+        AdapterFiles.save(p.applied(), dir.resolve("adapter"), p.model().name());
+        ObjectNode s = new ObjectMapper().createObjectNode();
+        s.put("run", dir.toString());
+        s.put("method", p.method().spec());
+        s.put("best_dev_accuracy", r.bestDevMetric());
+        s.put("best_step", r.bestStep());
+        r.finalMetrics().forEach((k, v) -> s.put(k + "_accuracy", v));
+        s.put("steps", r.steps());
+        long trainable = p.applied().trainableCount(), base = p.applied().baseCount();
+        s.put("trainable_params", trainable);
+        s.put("base_params", base);
+        s.put("trainable_percent", 100.0 * trainable / base);
+        s.put("train_seconds", r.wallSeconds());
+        s.put("total_seconds", (System.nanoTime() - t0) / 1e9);
+        s.put("tokens_per_second", r.tokensPerSecond());
+        return new Result(s, r, trainable, base);
+    }
+}
