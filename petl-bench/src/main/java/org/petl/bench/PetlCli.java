@@ -11,6 +11,10 @@ import picocli.CommandLine.Command;
                 ScoreCommand.class,
                 ParityCommand.class,
                 EvalBenchmark.class,
+                MethodsCommand.class,
+                ParamsCommand.class,
+                ConformanceCommand.class,
+                MergeBenchmark.class,
         })
 public final class PetlCli implements Runnable {
 
