@@ -71,7 +71,8 @@ public final class MergeBenchmark implements Callable<Integer> {
         EncoderGraph merged = graph(model);
         LoraMerge.merge(applied).forEach((n, v) -> merged.sameDiff().getArrForVarName(n).assign(v));
 
-        double baseS = bestOf3(base, in), loraS = bestOf3(lora, in), mergedS = bestOf3(merged, in);
+        double[] best = bestOf3(in, base, lora, merged);
+        double baseS = best[0], loraS = best[1], mergedS = best[2];
         INDArray hLora = hidden(lora, in), hMerged = hidden(merged, in), hBase = hidden(base, in);
 
         ObjectNode o = JSON.createObjectNode();
@@ -101,15 +102,23 @@ public final class MergeBenchmark implements Callable<Integer> {
         return g.sameDiff().output(in, "last_hidden_state").get("last_hidden_state");
     }
 
-    /** Seconds per batch: one warm-up round of reps, then the best of three rounds. */
-    private double bestOf3(EncoderGraph g, Map<String, INDArray> in) {
-        for (int i = 0; i < reps; i++) hidden(g, in);
-        long best = Long.MAX_VALUE;
+    /**
+     * Seconds per batch for each graph: one warm-up round of reps each, then three rounds, the graphs taking turns
+     * within a round (so a load change on a shared machine hits all three alike), best round per graph.
+     */
+    private double[] bestOf3(Map<String, INDArray> in, EncoderGraph... graphs) {
+        for (EncoderGraph g : graphs) for (int i = 0; i < reps; i++) hidden(g, in);
+        long[] best = new long[graphs.length];
+        java.util.Arrays.fill(best, Long.MAX_VALUE);
         for (int round = 0; round < 3; round++) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < reps; i++) hidden(g, in);
-            best = Math.min(best, System.nanoTime() - t0);
+            for (int k = 0; k < graphs.length; k++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < reps; i++) hidden(graphs[k], in);
+                best[k] = Math.min(best[k], System.nanoTime() - t0);
+            }
         }
-        return best / 1e9 / reps;
+        double[] out = new double[graphs.length];
+        for (int k = 0; k < graphs.length; k++) out[k] = best[k] / 1e9 / reps;
+        return out;
     }
 }
