@@ -14,6 +14,10 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 CompareCommand.class,
                 EvalBenchmark.class,
+                MethodsCommand.class,
+                ParamsCommand.class,
+                ConformanceCommand.class,
+                MergeBenchmark.class,
         })
 public final class PetlCli implements Runnable {
 
