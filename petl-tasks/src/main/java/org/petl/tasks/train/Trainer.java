@@ -135,6 +135,7 @@ public final class Trainer {
                     tokens += batch.tokens();
                     Map<String, INDArray> ph = batch.placeholders(graph.config(), embeddings, keep);
                     ph.put("labels", targets(labels, numLabels, c.labelSmoothing()));
+                    org.petl.core.site.NativeMemory.releaseUnreachable();
                     seeder.seed(dropoutSeed(c.seed(), step, micro));
                     OutAndGrad og = sd.calculateGradientsAndOutputs(ph, List.of("loss"), trainable);
                     double loss = og.getOutputs().get("loss").getDouble(0);
@@ -213,6 +214,7 @@ public final class Trainer {
         int correct = 0;
         for (int from = 0; from < ds.size(); from += batchSize) {
             List<Example> ex = ds.examples().subList(from, Math.min(from + batchSize, ds.size()));
+            org.petl.core.site.NativeMemory.releaseUnreachable();
             Map<String, INDArray> ph = batcher.encode(ex).placeholders(graph.config(), graph.options().trainableEmbeddings(), graph.keepProbability(false));
             Map<String, INDArray> out = sd.output(ph, "logits");
             float[][] logits = out.get("logits").toFloatMatrix();
