@@ -102,12 +102,12 @@ public final class Trainer {
             step = s.step();
             best = s.bestMetric();
             bestStep = s.bestStep();
-            sampler = EpochSampler.resume(train.size(), c.batchSize(), false, s.rngState(), s.epoch(), s.positionInEpoch());
+            sampler = EpochSampler.resume(train.size(), c.batchSize(), false, s.rngState(), s.epoch(), s.positionInEpoch(), lengths(train));
             evalHistory.addAll(listOfMaps(s.config().get("eval_history")));
             lossHistory.addAll(listOfMaps(s.config().get("loss_history")));
             lastGood = ck.dir();
         } else {
-            sampler = new EpochSampler(train.size(), c.batchSize(), false, new RunRng(c.seed()).fork());
+            sampler = new EpochSampler(train.size(), c.batchSize(), false, new RunRng(c.seed()).fork(), lengths(train));
         }
 
         long startStep = step;
@@ -207,13 +207,30 @@ public final class Trainer {
         return result;
     }
 
+    /** Length proxy for grouping batches: characters of the text (and pair), no tokenizer pass needed. */
+    static int[] lengths(Dataset ds) {
+        int[] l = new int[ds.size()];
+        for (int i = 0; i < l.length; i++) {
+            Example e = ds.get(i);
+            l[i] = e.text().length() + (e.hasPair() ? e.textPair().length() : 0);
+        }
+        return l;
+    }
+
     /** Accuracy of argmax(logits) on {@code ds}, without dropout, in batches of {@code batchSize}. */
     public static Evaluation evaluate(EncoderGraph graph, Dataset ds, Batcher batcher, int batchSize) {
         SameDiff sd = graph.sameDiff();
         int[] preds = new int[ds.size()];
         int correct = 0;
+        // batches of similar length pad less; predictions go back to dataset order
+        int[] len = lengths(ds);
+        Integer[] byLength = new Integer[ds.size()];
+        for (int i = 0; i < byLength.length; i++) byLength[i] = i;
+        java.util.Arrays.sort(byLength, (a, b) -> Integer.compare(len[a], len[b]));
         for (int from = 0; from < ds.size(); from += batchSize) {
-            List<Example> ex = ds.examples().subList(from, Math.min(from + batchSize, ds.size()));
+            int to = Math.min(from + batchSize, ds.size());
+            List<Example> ex = new ArrayList<>(to - from);
+            for (int i = from; i < to; i++) ex.add(ds.get(byLength[i]));
             org.petl.core.site.NativeMemory.releaseUnreachable();
             Map<String, INDArray> ph = batcher.encode(ex).placeholders(graph.config(), graph.options().trainableEmbeddings(), graph.keepProbability(false));
             Map<String, INDArray> out = sd.output(ph, "logits");
@@ -223,7 +240,7 @@ public final class Trainer {
             for (int i = 0; i < logits.length; i++) {
                 int arg = 0;
                 for (int k = 1; k < logits[i].length; k++) if (logits[i][k] > logits[i][arg]) arg = k;
-                preds[from + i] = arg;
+                preds[byLength[from + i]] = arg;
                 if (ex.get(i).label() == arg) correct++;
             }
         }
