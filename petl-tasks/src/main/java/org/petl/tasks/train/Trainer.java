@@ -110,6 +110,7 @@ public final class Trainer {
             sampler = new EpochSampler(train.size(), c.batchSize(), false, new RunRng(c.seed()).fork(), lengths(train));
         }
 
+        createGradientsQuietly(sd);
         long startStep = step;
         long tokens = 0;
         float keep = graph.keepProbability(true);
@@ -205,6 +206,18 @@ public final class Trainer {
                 (System.nanoTime() - t0) / 1e9, tps);
         report(job, evalHistory, lossHistory, result, step - startStep).write(runDir);
         return result;
+    }
+
+    /** SameDiff M2.1 prints a line per differentiated op on stdout while it builds the gradient graph; keep it out of the run's output. */
+    static void createGradientsQuietly(SameDiff sd) {
+        if (sd.getFunction("grad") != null) return;
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            sd.createGradFunction();
+        } finally {
+            System.setOut(out);
+        }
     }
 
     /** Length proxy for grouping batches: characters of the text (and pair), no tokenizer pass needed. */
