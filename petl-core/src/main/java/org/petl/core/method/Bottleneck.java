@@ -55,10 +55,7 @@ public record Bottleneck(int r, Nonlinearity act, LayerNormPlacement layerNorm, 
     static SDVariable norm(BuildContext ctx, SDVariable x, int width, String local) {
         SDVariable g = ctx.param(local + ".weight", Init.ONES, width);
         SDVariable b = ctx.param(local + ".bias", Init.ZEROS, width);
-        SDVariable mean = x.mean(true, -1);
-        SDVariable c = x.sub(mean);
-        SDVariable var = c.mul(c).mean(true, -1);
-        return c.div(ctx.sd().math.sqrt(var.add(1e-5))).mul(g).add(b);
+        return org.petl.core.site.Ops.layerNorm(ctx.sd(), null, x, g, b, 1e-5);
     }
 
     @Override

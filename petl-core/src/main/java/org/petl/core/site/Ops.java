@@ -26,4 +26,16 @@ public final class Ops {
         SDVariable shifted = x.sub(m);
         return shifted.sub(sd.math.log(sd.math.exp(shifted).sum(true, 1)));
     }
+
+    /**
+     * LayerNorm over the last axis with an explicit epsilon (ND4J's fused op fixes its own epsilon; BERT needs 1e-12,
+     * RoBERTa/BART and adapters 1e-5). Primitive ops, so the gradient is exact.
+     */
+    public static SDVariable layerNorm(SameDiff sd, String name, SDVariable x, SDVariable gain, SDVariable bias, double eps) {
+        SDVariable mean = x.mean(true, -1);
+        SDVariable centred = x.sub(mean);
+        SDVariable var = centred.mul(centred).mean(true, -1);
+        SDVariable normed = centred.div(sd.math.sqrt(var.add(eps)));
+        return name == null ? normed.mul(gain).add(bias) : normed.mul(gain).add(name, bias);
+    }
 }

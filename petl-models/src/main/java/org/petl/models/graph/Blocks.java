@@ -21,16 +21,9 @@ public final class Blocks {
         return b == null ? sd.identity(name, y) : y.add(name, b);
     }
 
-    /**
-     * LayerNorm over the last axis with an explicit epsilon (ND4J's fused op fixes its own epsilon; BERT needs
-     * 1e-12, RoBERTa/BART 1e-5). Written with primitive ops so the gradient is exact.
-     */
+    /** LayerNorm over the last axis with the model's epsilon (see {@link org.petl.core.site.Ops#layerNorm}). */
     public static SDVariable layerNorm(SameDiff sd, String name, SDVariable x, SDVariable gain, SDVariable bias, double eps) {
-        SDVariable mean = x.mean(true, -1);
-        SDVariable centred = x.sub(mean);
-        SDVariable var = centred.mul(centred).mean(true, -1);
-        SDVariable normed = centred.div(sd.math.sqrt(var.add(eps)));
-        return normed.mul(gain).add(name, bias);
+        return org.petl.core.site.Ops.layerNorm(sd, name, x, gain, bias, eps);
     }
 
     public static SDVariable activation(SameDiff sd, String name, String kind, SDVariable x) {
