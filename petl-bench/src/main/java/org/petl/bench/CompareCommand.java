@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 public final class CompareCommand implements Callable<Integer> {
 
     /** Method, learning rate, epochs: the defaults of the main job (MiniLM on polarity, 2 CPU cores). */
-    static final String DEFAULT_PLAN = "full@1e-4x1;lora:r=8,s=2@2e-3x1;prefix:l=16,mid=0@1e-2x1;pa:r=32@2e-3x1;mam:l=16,r=16,s=2,mid=0@2e-3x1";
+    static final String DEFAULT_PLAN = "full@1e-4x1;lora:r=8,s=2@3e-3x1;prefix:l=16,mid=0@1e-2x1;pa:r=32@2e-3x1;mam:l=16,r=16,s=2,mid=0@3e-3x1";
 
     @Mixin
     RunOptions run;

@@ -56,7 +56,7 @@ public final class RunOptions {
     @Option(names = "--label-smoothing", defaultValue = "0")
     double labelSmoothing;
 
-    @Option(names = "--dropout", defaultValue = "0.1")
+    @Option(names = "--dropout", defaultValue = "0", description = "hidden and attention dropout (default ${DEFAULT-VALUE}; one-epoch runs gain nothing from it)")
     double dropout;
 
     @Option(names = "--eval-every", defaultValue = "0", description = "steps between evaluations/checkpoints (0: once per epoch)")

@@ -2,7 +2,6 @@ package org.petl.core.adapter;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.petl.core.method.AppliedMethod;
-import org.petl.core.method.Bottleneck;
 import org.petl.core.method.Composition;
 import org.petl.core.method.Modification;
 import org.petl.core.site.Site;
@@ -50,11 +49,5 @@ public final class LoraMerge {
         Map<String, INDArray> out = new HashMap<>();
         updates(applied).forEach((name, upd) -> out.put(name, merged.get(name).sub(upd)));
         return out;
-    }
-
-    /** Unused by the graph, but handy for reporting: true when every Delta of the method is LoRA. */
-    public static boolean isLoraOnly(AppliedMethod applied) {
-        return applied.method().modifications().stream().allMatch(m -> m instanceof Modification.Delta d && AdapterFiles.isLora(d)
-                && d.form() instanceof Bottleneck);
     }
 }

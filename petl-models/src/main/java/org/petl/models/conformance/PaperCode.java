@@ -13,13 +13,10 @@ import org.petl.core.method.PetlMethod;
 import org.petl.core.method.Placement;
 import org.petl.core.method.PrefixAttention;
 import org.petl.core.method.PrefixSource;
-import org.petl.core.site.Site.Module;
 import org.petl.core.site.Site.Point;
 
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -186,9 +183,5 @@ public final class PaperCode {
             return new Target(ATTN + "." + stack + ".layer." + d.group(3) + "." + module + ".heads." + d.group(2), false, false);
         }
         return null;
-    }
-
-    static Set<Module> attentionModules() {
-        return EnumSet.of(Module.SELF_ATTN, Module.CROSS_ATTN);
     }
 }
