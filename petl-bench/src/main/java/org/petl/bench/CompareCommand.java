@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
  * of test accuracy, trainable parameters and wall time.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = "Fine-tune one model with several methods and print a side-by-side table (accuracy, trainable %, time).")
+        description = "Fine-tune one model with several methods and print a side-by-side table (accuracy, trainable %%, time).")
 public final class CompareCommand implements Callable<Integer> {
 
     /** Method, learning rate, epochs: the defaults of the main job (MiniLM on polarity, 2 CPU cores). */
