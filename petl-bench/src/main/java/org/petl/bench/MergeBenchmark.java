@@ -57,7 +57,7 @@ public final class MergeBenchmark implements Callable<Integer> {
         if (sentences <= 0 || reps <= 0) throw new IllegalArgumentException("--sentences and --reps must be positive");
         PretrainedEncoder model = ModelStore.resolve("minilm-l6");
         EncoderBatch batch = EncoderBatch.of(model.tokenizer().encode(texts(sentences), maxLen));
-        Map<String, INDArray> in = batch.placeholders(model.config(), false, 1f);
+        Map<String, INDArray> in = batch.placeholders(model.config(), 1f);
 
         EncoderGraph base = graph(model);
         EncoderGraph lora = graph(model);

@@ -35,7 +35,7 @@ public final class Parity {
                 List<String> chunk = sentences.subList(start, Math.min(sentences.size(), start + batchSize));
                 TokenBatch tb = model.tokenizer().encode(chunk, maxLength);
                 long t0 = System.nanoTime();
-                INDArray h = graph.sameDiff().output(EncoderBatch.of(tb).placeholders(model.config(), false, 1f), "last_hidden_state")
+                INDArray h = graph.sameDiff().output(EncoderBatch.of(tb).placeholders(model.config(), 1f), "last_hidden_state")
                         .get("last_hidden_state");
                 long t1 = System.nanoTime();
                 float[][][] ref = oracle.lastHiddenState(tb.inputIds(), tb.attentionMask(), tb.tokenTypeIds());

@@ -39,7 +39,7 @@ class Ia3PluginTest {
     }
 
     static float[] hidden(EncoderGraph g) {
-        Map<String, INDArray> ph = new EncoderBatch(IDS, null, MASK).placeholders(CFG, false, 1f);
+        Map<String, INDArray> ph = new EncoderBatch(IDS, null, MASK).placeholders(CFG, 1f);
         return g.sameDiff().output(ph, "last_hidden_state").get("last_hidden_state").dup('c').data().asFloat();
     }
 

@@ -42,25 +42,6 @@ public final class GoldenReference {
     }
 
     public static int[][] ints(JsonNode arr) {
-        int[][] out = new int[arr.size()][];
-        for (int i = 0; i < arr.size(); i++) {
-            out[i] = new int[arr.get(i).size()];
-            for (int j = 0; j < out[i].length; j++) out[i][j] = arr.get(i).get(j).asInt();
-        }
-        return out;
-    }
-
-    /** Flattened float32 values of a stored output. */
-    public static float[] values(JsonNode output) {
-        java.util.List<Float> acc = new java.util.ArrayList<>();
-        flatten(output.get("values"), acc);
-        float[] f = new float[acc.size()];
-        for (int i = 0; i < f.length; i++) f[i] = acc.get(i);
-        return f;
-    }
-
-    private static void flatten(JsonNode n, java.util.List<Float> acc) {
-        if (n.isArray()) n.forEach(c -> flatten(c, acc));
-        else acc.add((float) n.asDouble());
+        return org.petl.models.conformance.ConformanceRunner.ints(arr);
     }
 }

@@ -105,7 +105,7 @@ public final class ConformanceRunner {
         }
         int[][] ids = ints(c.at("/inputs/input_ids"));
         int[][] mask = ints(c.at("/inputs/attention_mask"));
-        Map<String, INDArray> out = g.sameDiff().output(new EncoderBatch(ids, null, mask).placeholders(cfg, false, 1f), "last_hidden_state", "logits");
+        Map<String, INDArray> out = g.sameDiff().output(new EncoderBatch(ids, null, mask).placeholders(cfg, 1f), "last_hidden_state", "logits");
         double diff = Math.max(maxDiff(out.get("last_hidden_state"), c.at("/outputs/last_hidden_state")),
                 maxDiff(out.get("logits"), c.at("/outputs/classification_logits")));
         Status st = diff <= TOLERANCE ? Status.PASSED : Status.FAILED;
@@ -124,7 +124,8 @@ public final class ConformanceRunner {
                 (int) w.get("embeddings.token_type_embeddings.weight").shape()[0], 1e-5, "gelu", 1);
     }
 
-    static int[][] ints(JsonNode arr) {
+    /** A stored [B, T] integer input. */
+    public static int[][] ints(JsonNode arr) {
         int[][] out = new int[arr.size()][];
         for (int i = 0; i < arr.size(); i++) {
             out[i] = new int[arr.get(i).size()];
@@ -133,7 +134,8 @@ public final class ConformanceRunner {
         return out;
     }
 
-    static double maxDiff(INDArray got, JsonNode expected) {
+    /** max |got − stored| over a stored output (values as doubles of float32 results). */
+    public static double maxDiff(INDArray got, JsonNode expected) {
         List<Double> flat = new ArrayList<>();
         flatten(expected.get("values"), flat);
         float[] g = got.dup('c').data().asFloat();

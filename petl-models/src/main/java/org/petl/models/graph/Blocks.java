@@ -29,7 +29,7 @@ public final class Blocks {
     public static SDVariable activation(SameDiff sd, String name, String kind, SDVariable x) {
         return switch (kind) {
             // exact GELU x/2 (1 + erf(x / sqrt 2)), as Hugging Face "gelu"
-            case "gelu" -> x.mul(0.5).mul(sd.math.erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0)).rename(name);
+            case "gelu" -> org.petl.core.method.Nonlinearity.GELU.apply(sd, x).rename(name);
             // tanh approximation, Hugging Face "gelu_new" / "gelu_pytorch_tanh"
             case "gelu_new", "gelu_pytorch_tanh" -> x.mul(0.5).mul(sd.math.tanh(
                     x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI))).add(1.0)).rename(name);

@@ -39,19 +39,6 @@ public record EncoderBatch(int[][] inputIds, int[][] tokenTypeIds, int[][] atten
         return out;
     }
 
-    /** The same batch padded with {@code padId} (mask 0) to {@code length} tokens. */
-    public EncoderBatch padTo(int length, int padId) {
-        if (length <= length()) return this;
-        int[][] ids = new int[batchSize()][length], types = new int[batchSize()][length], mask = new int[batchSize()][length];
-        for (int b = 0; b < batchSize(); b++) {
-            java.util.Arrays.fill(ids[b], padId);
-            System.arraycopy(inputIds[b], 0, ids[b], 0, length());
-            if (tokenTypeIds != null) System.arraycopy(tokenTypeIds[b], 0, types[b], 0, length());
-            System.arraycopy(attentionMask[b], 0, mask[b], 0, length());
-        }
-        return new EncoderBatch(ids, types, mask);
-    }
-
     public int batchSize() {
         return inputIds.length;
     }
@@ -88,7 +75,7 @@ public record EncoderBatch(int[][] inputIds, int[][] tokenTypeIds, int[][] atten
         return pos;
     }
 
-    public Map<String, INDArray> placeholders(EncoderConfig cfg, boolean trainableEmbeddings, float keep) {
+    public Map<String, INDArray> placeholders(EncoderConfig cfg, float keep) {
         Map<String, INDArray> m = new HashMap<>();
         m.put("input_ids", Nd4j.createFromArray(inputIds).castTo(DataType.INT));
         int[][] types = tokenTypeIds != null ? tokenTypeIds : new int[batchSize()][length()];

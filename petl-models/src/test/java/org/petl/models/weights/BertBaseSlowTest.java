@@ -39,7 +39,7 @@ class BertBaseSlowTest {
                 "Debian is a free operating system developed by volunteers all over the world.",
                 "What a waste of talent!", "I laughed, I cried, I bought the soundtrack.", "ok", "Paris is the capital of France.");
         var batch = org.petl.models.graph.EncoderBatch.of(m.tokenizer().encode(texts, 128));
-        var ph = batch.placeholders(m.config(), false, 1f);
+        var ph = batch.placeholders(m.config(), 1f);
         g.sameDiff().output(ph, "last_hidden_state");   // warm-up
         long best = Long.MAX_VALUE;
         float[] h = null;

@@ -114,7 +114,6 @@ public final class Trainer {
         long startStep = step;
         long tokens = 0;
         float keep = graph.keepProbability(true);
-        boolean embeddings = graph.options().trainableEmbeddings();
         int numLabels = job.data().numLabels();
         DropoutSeeder seeder = new DropoutSeeder();
         List<org.nd4j.autodiff.listeners.Listener> listenersBefore = new ArrayList<>(sd.getListeners());
@@ -134,7 +133,7 @@ public final class Trainer {
                     }
                     EncoderBatch batch = job.batcher().encode(ex);
                     tokens += batch.tokens();
-                    Map<String, INDArray> ph = batch.placeholders(graph.config(), embeddings, keep);
+                    Map<String, INDArray> ph = batch.placeholders(graph.config(), keep);
                     ph.put("labels", targets(labels, numLabels, c.labelSmoothing()));
                     org.petl.core.site.NativeMemory.releaseUnreachable();
                     seeder.seed(dropoutSeed(c.seed(), step, micro));
@@ -245,7 +244,7 @@ public final class Trainer {
             List<Example> ex = new ArrayList<>(to - from);
             for (int i = from; i < to; i++) ex.add(ds.get(byLength[i]));
             org.petl.core.site.NativeMemory.releaseUnreachable();
-            Map<String, INDArray> ph = batcher.encode(ex).placeholders(graph.config(), graph.options().trainableEmbeddings(), graph.keepProbability(false));
+            Map<String, INDArray> ph = batcher.encode(ex).placeholders(graph.config(), graph.keepProbability(false));
             Map<String, INDArray> out = sd.output(ph, "logits");
             float[][] logits = out.get("logits").toFloatMatrix();
             release(ph.values());

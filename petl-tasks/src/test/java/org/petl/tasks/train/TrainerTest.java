@@ -126,7 +126,7 @@ class TrainerTest {
     static double trainLoss(TrainJob j) {
         EncoderGraph g = j.graph();
         List<Example> ex = data.train().examples();
-        Map<String, INDArray> ph = BATCHER.encode(ex).placeholders(CFG, g.options().trainableEmbeddings(), 1f);
+        Map<String, INDArray> ph = BATCHER.encode(ex).placeholders(CFG, 1f);
         ph.put("labels", Trainer.targets(ex.stream().mapToInt(Example::label).toArray(), 2, 0));
         return g.sameDiff().output(ph, "loss").get("loss").getDouble(0);
     }
@@ -198,7 +198,7 @@ class TrainerTest {
         for (SDVariable v : sd.variables()) if (v.getVariableType() == VariableType.VARIABLE) variables.add(v.name());
         assertEquals(Set.copyOf(j.applied().trainable()), variables);
         List<Example> ex = data.train().examples().subList(0, 4);
-        Map<String, INDArray> ph = BATCHER.encode(ex).placeholders(CFG, false, 1f);
+        Map<String, INDArray> ph = BATCHER.encode(ex).placeholders(CFG, 1f);
         ph.put("labels", Trainer.targets(new int[]{0, 1, 0, 1}, 2, 0.1));
         assertEquals(Set.copyOf(j.applied().trainable()), sd.calculateGradients(ph, variables).keySet());
 
@@ -217,7 +217,7 @@ class TrainerTest {
         List<Example> ex = data.dev().examples().subList(0, 8);
         int[] labels = ex.stream().mapToInt(Example::label).toArray();
         for (double eps : new double[]{0.0, 0.1, 0.3}) {
-            Map<String, INDArray> ph = BATCHER.encode(ex).placeholders(CFG, false, 1f);
+            Map<String, INDArray> ph = BATCHER.encode(ex).placeholders(CFG, 1f);
             ph.put("labels", Trainer.targets(labels, 2, eps));
             Map<String, INDArray> out = j.graph().sameDiff().output(ph, "logits", "loss");
             double ref = CrossEntropy.labelSmoothed(out.get("logits"), labels, eps);
