@@ -12,7 +12,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.petl.core.method.Methods;
+import org.petl.models.store.ModelStore;
 
 /**
  * The README's main job: several methods fine-tune the same model on the same data with the same seed; one table
@@ -23,7 +30,7 @@ import java.util.concurrent.Callable;
 public final class CompareCommand implements Callable<Integer> {
 
     /** Method, learning rate, epochs: the defaults of the main job (MiniLM on polarity, 2 CPU cores). */
-    static final String DEFAULT_PLAN = "full@1e-4x1;lora:r=8,s=2@3e-3x1;prefix:l=16,mid=0@1e-2x1;pa:r=32@2e-3x1;mam:l=16,r=16,s=2,mid=0@3e-3x1";
+    static final String DEFAULT_PLAN = "full@1e-4x1;lora:r=8,s=2@3e-3x1;prefix:l=16,mid=0@1e-2x1;pa:r=32@2e-3x1;mam:l=16,r=16,s=2,mid=0@6e-3x1";
 
     @Mixin
     RunOptions run;
@@ -32,10 +39,15 @@ public final class CompareCommand implements Callable<Integer> {
             description = "methods separated by ';', each SPEC[@LR][xEPOCHS] (default: ${DEFAULT-VALUE})")
     String plan;
 
+    @Option(names = "--jobs", defaultValue = "0",
+            description = "methods trained at once, each on one core (0: one per core while memory allows, 8 GiB each)")
+    int jobs;
+
     @Option(names = "--out", defaultValue = "runs/compare", description = "folder for the runs and the table (default ${DEFAULT-VALUE})")
     Path out;
 
-    record Entry(String spec, double lr, int epochs) {
+    /** One plan entry; {@code folder} is its run folder under --out, unique within the plan. */
+    record Entry(String spec, double lr, int epochs, String folder) {
     }
 
     static List<Entry> parsePlan(String plan, double lr, int epochs) {
@@ -61,26 +73,50 @@ public final class CompareCommand implements Callable<Integer> {
                 e = Integer.parseInt(p.substring(x + 1));
                 p = p.substring(0, x);
             }
-            out.add(new Entry(p, l, e));
+            out.add(new Entry(p, l, e, RunOptions.slug(p)));
         }
         if (out.isEmpty()) throw new IllegalArgumentException("empty plan: give at least one method");
-        return out;
+        // the same method twice (a learning-rate sweep) gets one folder per setting; runs never share a folder
+        Map<String, Long> uses = out.stream().collect(java.util.stream.Collectors.groupingBy(Entry::folder, java.util.stream.Collectors.counting()));
+        List<Entry> unique = new ArrayList<>();
+        for (Entry x : out) {
+            String folder = uses.get(x.folder()) == 1 ? x.folder() : RunOptions.slug(x.spec() + "@" + x.lr() + "x" + x.epochs());
+            unique.add(new Entry(x.spec(), x.lr(), x.epochs(), folder));
+        }
+        if (unique.stream().map(Entry::folder).distinct().count() < unique.size()) {
+            throw new IllegalArgumentException("plan lists the same method, learning rate and epochs twice");
+        }
+        return unique;
     }
 
     @Override
     public Integer call() throws Exception {
         List<Entry> entries = parsePlan(plan, run.lr, run.epochs);
-        ArrayNode rows = new ObjectMapper().createArrayNode();
+        for (Entry e : entries) Methods.parse(e.spec());          // a bad spec fails now, not after an hour of training
+        ModelStore.resolve(run.model);                             // fetch the weights once, before any worker starts
+        int workers = Math.max(1, Math.min(entries.size(), jobs > 0 ? jobs : autoJobs()));
         long t0 = System.nanoTime();
-        for (Entry e : entries) {
-            System.out.println("== " + e.spec() + " (lr " + e.lr() + ", " + e.epochs() + " epochs)");
-            TrainCommand.Result r = TrainCommand.trainOne(run.copyWith(e.spec(), e.lr(), e.epochs()), out.resolve(RunOptions.slug(e.spec())), false);
-            ObjectNode row = r.summary();
-            row.put("lr", e.lr());
-            row.put("epochs", e.epochs());
-            rows.add(row);
-            System.out.println(table(rows));
+        System.out.printf(Locale.ROOT, "%d methods, %d at a time%n", entries.size(), workers);
+        if (workers > 1) System.setProperty("petl.progress", "plain");   // one progress bar per console line would fight
+        ObjectNode[] done = new ObjectNode[entries.size()];
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        try {
+            List<Future<ObjectNode>> futures = new ArrayList<>();
+            for (Entry e : entries) futures.add(pool.submit(() -> runOne(e)));
+            for (int i = 0; i < futures.size(); i++) {
+                try {
+                    done[i] = futures.get(i).get();
+                } catch (ExecutionException ex) {
+                    pool.shutdownNow();
+                    if (ex.getCause() instanceof Exception c) throw c;
+                    throw ex;
+                }
+            }
+        } finally {
+            pool.shutdown();
         }
+        ArrayNode rows = new ObjectMapper().createArrayNode();
+        for (ObjectNode row : done) rows.add(row);
         String table = table(rows);
         ObjectNode all = new ObjectMapper().createObjectNode();
         all.put("model", run.model);
@@ -94,6 +130,31 @@ public final class CompareCommand implements Callable<Integer> {
         System.out.println(table);
         System.out.printf(Locale.ROOT, "total %.0f s; runs and metrics in %s%n", (System.nanoTime() - t0) / 1e9, out);
         return 0;
+    }
+
+    private ObjectNode runOne(Entry e) throws Exception {
+        System.out.println("== start " + e.spec() + " (lr " + e.lr() + ", " + e.epochs() + " epochs)");
+        TrainCommand.Result r = TrainCommand.trainOne(run.copyWith(e.spec(), e.lr(), e.epochs()), out.resolve(e.folder()), false);
+        ObjectNode row = r.summary();
+        row.put("lr", e.lr());
+        row.put("epochs", e.epochs());
+        System.out.printf(Locale.ROOT, "== done %s (lr %s): dev %.1f, test %.1f, %.0f s%n", e.spec(), e.lr(),
+                100 * row.path("dev_accuracy").asDouble(), 100 * row.path("test_accuracy").asDouble(), row.path("train_seconds").asDouble());
+        return row;
+    }
+
+    /** Resident memory one MiniLM training run reaches (measured ~7 GiB: SameDiff keeps a step's buffers until GC). */
+    static final int GIB_PER_JOB = 8;
+
+    /**
+     * One worker per core: one OpenMP thread per run is faster than two threads on one run (measured 380 vs 334
+     * tokens/s on 2 cores), and two runs side by side reach 1.5x the throughput of one. Bounded by memory.
+     */
+    static int autoJobs() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        long ram = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        int byMemory = (int) Math.max(1, ram / ((long) GIB_PER_JOB << 30));
+        return Math.max(1, Math.min(cores, byMemory));
     }
 
     static String table(ArrayNode rows) {

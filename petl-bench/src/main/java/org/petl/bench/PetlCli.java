@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 CompareCommand.class,
                 EvalBenchmark.class,
+                StepBenchmark.class,
                 MethodsCommand.class,
                 ParamsCommand.class,
                 ConformanceCommand.class,

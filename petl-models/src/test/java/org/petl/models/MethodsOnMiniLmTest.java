@@ -15,6 +15,8 @@ import org.petl.core.method.AppliedMethod;
 import org.petl.core.method.MethodSpecException;
 import org.petl.core.method.Methods;
 import org.petl.core.method.PetlMethod;
+import org.petl.core.method.PrefixActivations;
+import org.petl.core.site.Site;
 import org.petl.core.method.Rewriter;
 import org.petl.core.tensor.HostTensor;
 import org.petl.models.graph.EncoderBatch;
@@ -23,6 +25,7 @@ import org.petl.models.store.ModelStore;
 import org.petl.models.store.PretrainedEncoder;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -103,6 +106,36 @@ class MethodsOnMiniLmTest {
         float[] hc = hidden(concat), hg = hidden(gated);
         assertTrue(maxDiff(baseline(), hc) > 1e-2, "the prefix changes the output");
         assertTrue(maxDiff(hc, hg) <= 1e-4, "concat vs gated: " + maxDiff(hc, hg));
+    }
+
+    @Test
+    void prefixFromTokensStartsAtTheModelsOwnKeysAndValues() {
+        EncoderGraph g = graph();
+        PetlMethod m = Methods.parse("mam:l=5,r=8,s=2,mid=0,init=tokens");
+        int[][] mask = batch.attentionMask();
+        List<Integer> real = new ArrayList<>();
+        for (int b = 0; b < mask.length; b++) for (int t = 0; t < mask[b].length; t++) if (mask[b][t] != 0) real.add(b * mask[b].length + t);
+        int[] rows = real.stream().mapToInt(Integer::intValue).toArray();
+        Map<String, INDArray> start = PrefixActivations.presets(g, m, inputs(), rows);
+        assertEquals(2 * 6, start.size(), "a key and a value table per layer");
+        String k3 = g.site(Site.encoder(3, Site.Module.SELF_ATTN, Site.Point.K)).orElseThrow().name();
+        INDArray keys3 = g.sameDiff().output(inputs(), k3).get(k3);
+        INDArray preset = start.get("mam_prefix.encoder.layer.3.self_attn.heads.key");
+        assertArrayEquals(new long[]{5, 384}, preset.shape());
+        for (int j = 0; j < 5; j++) assertEquals(keys3.getRow(rows[j]), preset.getRow(j), "layer 3 key of real token " + j);
+
+        AppliedMethod a = Rewriter.apply(g, m, 3, start);
+        assertEquals(preset, g.sameDiff().getArrForVarName("mam_prefix.encoder.layer.3.self_attn.heads.key"));
+        assertTrue(a.trainable().contains("mam_prefix.encoder.layer.3.self_attn.heads.value"));
+        var og = g.sameDiff().calculateGradientsAndOutputs(inputs(), List.of("loss"), a.trainable());
+        assertTrue(og.getGradients().get("mam_prefix.encoder.layer.3.self_attn.heads.key").norm2Number().doubleValue() > 0);
+
+        // without the real tokens' activations, or with too few tokens, or with the MLP: one line each
+        assertTrue(assertThrows(MethodSpecException.class, () -> Rewriter.apply(graph(), m, 3)).getMessage().contains("init=tokens"));
+        assertTrue(assertThrows(MethodSpecException.class, () -> PrefixActivations.presets(graph(), m, inputs(), new int[]{0, 1}))
+                .getMessage().contains("needs 5 real tokens"));
+        assertTrue(assertThrows(MethodSpecException.class, () -> Methods.parse("prefix:mid=16,init=tokens")).getMessage().contains("mid=0"));
+        assertTrue(assertThrows(MethodSpecException.class, () -> Methods.parse("prefix:mid=0,init=words")).getMessage().contains("random or tokens"));
     }
 
     @ParameterizedTest

@@ -4,16 +4,23 @@ import org.petl.core.adapter.AdapterFiles;
 import org.petl.core.method.AppliedMethod;
 import org.petl.core.method.Methods;
 import org.petl.core.method.PetlMethod;
+import org.petl.core.method.PrefixActivations;
 import org.petl.core.method.Rewriter;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.petl.models.graph.EncoderBatch;
 import org.petl.models.graph.EncoderGraph;
 import org.petl.models.store.ModelStore;
 import org.petl.models.store.PretrainedEncoder;
+import org.petl.tasks.data.Example;
 import org.petl.tasks.data.TaskData;
 import org.petl.tasks.data.Tasks;
 import org.petl.tasks.train.TokenizerBatcher;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Everything a run needs, assembled in the order that fails fastest on bad input: method spec, data, model,
@@ -53,7 +60,8 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
                 new EncoderGraph.Options(new EncoderGraph.HeadConfig(taskData.numLabels(), p, false), method.fullFineTuning(), dropout, dropout, seed));
         AppliedMethod applied;
         if (adapterDir == null) {
-            applied = Rewriter.apply(graph, method, seed);
+            Map<String, INDArray> start = PrefixActivations.needed(method) ? prefixStart(graph, method, taskData, pretrained, maxLength) : Map.of();
+            applied = Rewriter.apply(graph, method, seed, start);
         } else {
             AdapterFiles.Loaded loaded = AdapterFiles.load(adapterDir, graph);
             method = loaded.method();
@@ -61,5 +69,20 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
             AdapterFiles.assignBase(graph, loaded.base(), adapterDir);
         }
         return new Prepared(pretrained, graph, applied, taskData, new TokenizerBatcher(pretrained.tokenizer(), maxLength), method);
+    }
+
+    /** Sentences whose tokens start prefixes with init=tokens: the first training examples (text only, no labels). */
+    static final int PREFIX_TEXT_EXAMPLES = 8;
+
+    private static Map<String, INDArray> prefixStart(EncoderGraph graph, PetlMethod method, TaskData data, PretrainedEncoder model, int maxLength) {
+        List<Example> first = new ArrayList<>();
+        for (int i = 0; i < Math.min(PREFIX_TEXT_EXAMPLES, data.train().size()); i++) first.add(data.train().get(i));
+        EncoderBatch batch = new TokenizerBatcher(model.tokenizer(), maxLength).encode(first);
+        int[][] mask = batch.attentionMask();
+        List<Integer> rows = new ArrayList<>();
+        for (int b = 0; b < mask.length; b++) {
+            for (int t = 0; t < mask[b].length; t++) if (mask[b][t] != 0) rows.add(b * mask[b].length + t);
+        }
+        return PrefixActivations.presets(graph, method, batch.placeholders(graph.config(), 1f), rows.stream().mapToInt(Integer::intValue).toArray());
     }
 }

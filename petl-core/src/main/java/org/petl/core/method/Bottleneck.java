@@ -41,11 +41,11 @@ public record Bottleneck(int r, Nonlinearity act, LayerNormPlacement layerNorm, 
         String s = ctx.scope();
         if (layerNorm == LayerNormPlacement.BEFORE) x = norm(ctx, x, in, "layer_norm");
         SDVariable down = ctx.linearWeight(s + ".down.weight", s + ".down.weight", downInit, in, r);
-        SDVariable z = x.mmul(down);
+        SDVariable z = org.petl.core.site.SplitGradientMmul.of(ctx.sd(), x, down);
         if (bias) z = z.add(ctx.param("down.bias", Init.ZEROS, r));
         z = act.apply(sd, z);
         SDVariable up = ctx.linearWeight(s + ".up.weight", s + ".up.weight", Init.ZEROS, r, out);
-        SDVariable y = z.mmul(up);
+        SDVariable y = org.petl.core.site.SplitGradientMmul.of(ctx.sd(), z, up);
         if (bias) y = y.add(ctx.param("up.bias", Init.ZEROS, out));
         if (innerScale != 1.0) y = y.mul(innerScale);
         if (layerNorm == LayerNormPlacement.AFTER) y = norm(ctx, y, out, "layer_norm");

@@ -123,7 +123,8 @@ public final class Methods {
                     enumOf(Init.class, f.path("init").asText("normal")), f.path("inner_scale").asDouble(1.0));
             case "prefix_attention" -> new PrefixAttention(f.path("l").asInt(), Nonlinearity.parse(f.path("act").asText("softmax")),
                     f.path("scaled").asBoolean(true), f.path("norm_query").asBoolean(false),
-                    f.path("mid").asInt(0) > 0 ? new PrefixSource.Mlp(f.path("mid").asInt()) : new PrefixSource.Direct());
+                    f.path("mid").asInt(0) > 0 ? new PrefixSource.Mlp(f.path("mid").asInt())
+                            : new PrefixSource.Direct(f.path("init").asText("random").equals("tokens")));
             default -> throw new MethodSpecException("form.type '" + type + "' is not bottleneck or prefix_attention");
         };
     }

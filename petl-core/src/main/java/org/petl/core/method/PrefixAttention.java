@@ -30,7 +30,7 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
         Site module = ctx.site();
         SDVariable[] kv = prefixes(ctx);
         if (normQuery) x = Bottleneck.norm(ctx, x, d, "query_norm");
-        SDVariable q = x.mmul(ctx.graph().attentionParameter(module, "q")).add(ctx.graph().attentionParameter(module, "q_bias"));
+        SDVariable q = org.petl.core.site.SplitGradientMmul.of(sd, x, ctx.graph().attentionParameter(module, "q")).add(ctx.graph().attentionParameter(module, "q_bias"));
         if (scaled) q = q.mul(1.0 / Math.sqrt(hs));
         SDVariable qh = sd.permute(sd.reshape(q, -1, heads, hs), 1, 0, 2);             // [H, N, hs]
         SDVariable pk = sd.permute(sd.reshape(kv[0], l, heads, hs), 1, 2, 0);          // [H, hs, l]
@@ -66,6 +66,10 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
             SDVariable value = all.get(SDIndex.all(), SDIndex.interval((long) (2 * i + 1) * d, (long) (2 * i + 2) * d));
             return new SDVariable[]{ctx.derived(base + ".key", key, l, d), ctx.derived(base + ".value", value, l, d)};
         }
+        if (source instanceof PrefixSource.Direct direct && direct.fromTokens() && !ctx.isPreset(base + ".key")) {
+            throw new MethodSpecException(base + ": init=tokens needs the keys and values of real tokens; compute them with "
+                    + "PrefixActivations.presets and pass them to Rewriter.apply");
+        }
         return new SDVariable[]{ctx.param("key", Init.NORMAL, l, d), ctx.param("value", act == Nonlinearity.SOFTMAX ? Init.NORMAL : Init.ZEROS, l, d)};
     }
 
@@ -91,6 +95,7 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
     @Override
     public String describe() {
         return act.name().toLowerCase() + "(" + (normQuery ? "LN(x)" : "x") + "·Wq" + (scaled ? "/√dh" : "") + "·P_kᵀ)·P_v, l=" + l
-                + (source instanceof PrefixSource.Mlp m ? ", MLP reparameterisation mid=" + m.mid() : "");
+                + (source instanceof PrefixSource.Mlp m ? ", MLP reparameterisation mid=" + m.mid() : "")
+                + (source instanceof PrefixSource.Direct direct && direct.fromTokens() ? ", started from real tokens' keys/values" : "");
     }
 }

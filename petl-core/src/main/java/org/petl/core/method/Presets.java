@@ -24,7 +24,7 @@ final class Presets {
                 preset("pfeiffer", "Pfeiffer et al. 2021: one sequential adapter after the FFN, reading the layer's normed output", List.of("r=64", "act=relu", "layers=all"),
                         a -> PetlMethod.of(spec("pfeiffer", a),
                                 new Modification.Delta("pfeiffer", adapter(a), Placement.ffn(Point.OUTPUT).withLayers(a.layers()), Insertion.POST_NORM, new Composition.Add()))),
-                preset("prefix", "Li & Liang 2021: prefix tuning; form=concat (original) or gated (the paper's Eq. 7, same function)", List.of("l=16", "mid=800 (0: no MLP)", "form=concat", "layers=all"),
+                preset("prefix", "Li & Liang 2021: prefix tuning; form=concat (original) or gated (the paper's Eq. 7, same function)", List.of("l=16", "mid=800 (0: no MLP)", "init=random (tokens: start from real tokens' keys/values; mid=0)", "form=concat", "layers=all"),
                         a -> PetlMethod.of(spec("prefix", a), prefix("prefix", a))),
                 preset("prompt", "Lester et al. 2021: prompt tuning, l embeddings prepended to the input", List.of("l=16"),
                         a -> PetlMethod.of(spec("prompt", a), new Modification.PromptTuning("prompt", a.positiveInt("l", 16)))),
@@ -40,7 +40,7 @@ final class Presets {
                         a -> PetlMethod.of(spec("mhpa", a), new Modification.Delta("mhpa",
                                 new PrefixAttention(a.positiveInt("l", 16), Nonlinearity.RELU, false, false, new PrefixSource.Direct()),
                                 Placement.attention(Point.HEADS).withLayers(a.layers()), Insertion.MULTI_HEAD_PARALLEL, new Composition.Add()))),
-                preset("mam", "He et al. 2022: Mix-And-Match adapter = prefix tuning at attention + scaled parallel adapter at the FFN", List.of("l=30", "r=512", "s=4", "mid=800", "form=concat", "layers=all"),
+                preset("mam", "He et al. 2022: Mix-And-Match adapter = prefix tuning at attention + scaled parallel adapter at the FFN", List.of("l=30", "r=512", "s=4", "mid=800", "init=random", "form=concat", "layers=all"),
                         a -> {
                             Modification prefix = prefix("mam_prefix", a, 30);
                             Modification ffn = new Modification.Delta("mam_ffn", Bottleneck.adapter(a.positiveInt("r", 512)).withInit(Init.KAIMING_UNIFORM),
@@ -71,7 +71,13 @@ final class Presets {
     private static Modification prefix(String name, MethodProvider.Args a, int defaultL) {
         int l = a.positiveInt("l", defaultL);
         int mid = a.nonNegativeInt("mid", 800);
-        PrefixSource source = mid == 0 ? new PrefixSource.Direct() : new PrefixSource.Mlp(mid);
+        boolean fromTokens = switch (a.string("init", "random")) {
+            case "random" -> false;
+            case "tokens" -> true;
+            default -> throw new MethodSpecException(name + ": init=" + a.string("init", "") + " is not random or tokens");
+        };
+        if (fromTokens && mid > 0) throw new MethodSpecException(name + ": init=tokens needs mid=0 (the MLP starts from its own embedding)");
+        PrefixSource source = mid == 0 ? new PrefixSource.Direct(fromTokens) : new PrefixSource.Mlp(mid);
         String form = a.string("form", "concat");
         Composition.Gated.Execution ex = switch (form) {
             case "concat" -> Composition.Gated.Execution.CONCAT;

@@ -82,7 +82,7 @@ public final class Rewriter {
 
     // ------------------------------------------------------------------ validation
 
-    private static Map<Modification, List<Site>> validate(SiteGraph g, PetlMethod method) {
+    static Map<Modification, List<Site>> validate(SiteGraph g, PetlMethod method) {
         Map<Modification, List<Site>> plan = new LinkedHashMap<>();
         for (Modification m : method.modifications()) {
             String where = "method '" + method.spec() + "', part '" + m.name() + "'";

@@ -15,9 +15,9 @@ public final class Blocks {
     private Blocks() {
     }
 
-    /** y = x W + b with W stored [in, out]. */
+    /** y = x W + b with W stored [in, out]; a frozen W costs no gradient matmul (see SplitGradientMmul). */
     public static SDVariable linear(SameDiff sd, String name, SDVariable x, SDVariable w, SDVariable b) {
-        SDVariable y = x.mmul(w);
+        SDVariable y = org.petl.core.site.SplitGradientMmul.of(sd, x, w);
         return b == null ? sd.identity(name, y) : y.add(name, b);
     }
 

@@ -11,7 +11,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * The training progress line: a me.tongfei progress bar over optimizer steps with loss, tokens/s and ETA. Off when
- * stdout is not a terminal, when {@code PETL_NO_PROGRESS} is set, or when {@code CI=true}; then, if a log stream is
+ * stdout is not a terminal, when {@code PETL_NO_PROGRESS} is set, when {@code CI=true}, or when runs share the
+ * console (system property {@code petl.progress=plain}, set by {@code petl compare} with several jobs); then, if a log stream is
  * given, a plain line is printed every {@code logEvery} steps instead so CI logs still show progress.
  */
 public final class TrainProgress implements AutoCloseable {
@@ -21,8 +22,10 @@ public final class TrainProgress implements AutoCloseable {
     private final long logEvery, total;
     private final long startNanos = System.nanoTime();
     private final long initialStep;
+    private final String task;
 
-    private TrainProgress(ProgressBar bar, PrintStream log, long logEvery, long total, long initialStep) {
+    private TrainProgress(String task, ProgressBar bar, PrintStream log, long logEvery, long total, long initialStep) {
+        this.task = task.strip();
         this.bar = bar;
         this.log = log;
         this.logEvery = logEvery;
@@ -39,7 +42,8 @@ public final class TrainProgress implements AutoCloseable {
 
     /** Decides from the real environment; {@code initialStep} is where a resumed run starts. */
     public static TrainProgress start(String task, long totalSteps, long initialStep, PrintStream log, long logEvery) {
-        return start(task, totalSteps, initialStep, log, logEvery, enabled(System.getenv(), System.console() != null));
+        boolean plain = "plain".equals(System.getProperty("petl.progress"));
+        return start(task, totalSteps, initialStep, log, logEvery, !plain && enabled(System.getenv(), System.console() != null));
     }
 
     public static TrainProgress start(String task, long totalSteps, long initialStep, PrintStream log, long logEvery, boolean interactive) {
@@ -50,7 +54,7 @@ public final class TrainProgress implements AutoCloseable {
                     // a resumed run continues the count; the ETA uses only this session's speed
                     .startsFrom(initialStep, Duration.ZERO).build();
         }
-        return new TrainProgress(bar, log, Math.max(1, logEvery), totalSteps, initialStep);
+        return new TrainProgress(task, bar, log, Math.max(1, logEvery), totalSteps, initialStep);
     }
 
     public boolean interactive() {
@@ -67,7 +71,7 @@ public final class TrainProgress implements AutoCloseable {
             double elapsed = (System.nanoTime() - startNanos) / 1e9;
             long done = step - initialStep;
             String eta = done > 0 ? formatDuration((long) (elapsed / done * (total - step))) : "?";
-            log.printf(Locale.ROOT, "step %d/%d  %s  eta %s%n", step, total, msg, eta);
+            log.printf(Locale.ROOT, "%s step %d/%d  %s  eta %s%n", task, step, total, msg, eta);
         }
     }
 

@@ -118,7 +118,7 @@ public final class Trainer {
         DropoutSeeder seeder = new DropoutSeeder();
         List<org.nd4j.autodiff.listeners.Listener> listenersBefore = new ArrayList<>(sd.getListeners());
         sd.addListeners(seeder);
-        try (TrainProgress progress = TrainProgress.start(job.data().task(), stopAt, step, System.out, Math.max(1, stopAt / 20))) {
+        try (TrainProgress progress = TrainProgress.start(job.data().task() + " " + job.provenance().getOrDefault("method", ""), stopAt, step, System.out, Math.max(1, stopAt / 20))) {
             while (step < stopAt) {
                 GradAccumulator acc = new GradAccumulator();
                 double lossSum = 0;
@@ -198,7 +198,9 @@ public final class Trainer {
         Map<String, Double> finals = new LinkedHashMap<>();
         for (var e : job.data().all().entrySet()) {
             if (e.getKey().equals("train") || !e.getValue().isLabeled()) continue;
-            finals.put(e.getKey(), evaluate(graph, e.getValue(), job.batcher(), EVAL_BATCH).accuracy());
+            // the best parameters were scored on dev when chosen; evaluation is deterministic, so that score stands
+            boolean devOfBest = best != null && e.getValue() == job.data().dev();
+            finals.put(e.getKey(), devOfBest ? best : evaluate(graph, e.getValue(), job.batcher(), EVAL_BATCH).accuracy());
         }
         double tps = tokens / Math.max(trainSeconds, 1e-9);
         TrainResult result = new TrainResult(best == null ? Double.NaN : best, bestStep == null ? -1 : bestStep, finals, step,
@@ -207,15 +209,37 @@ public final class Trainer {
         return result;
     }
 
-    /** SameDiff M2.1 prints a line per differentiated op on stdout while it builds the gradient graph; keep it out of the run's output. */
-    static void createGradientsQuietly(SameDiff sd) {
+    /** Builds the gradient function once, without SameDiff's per-op chatter on stdout. */
+    public static void createGradientsQuietly(SameDiff sd) {
         if (sd.getFunction("grad") != null) return;
-        java.io.PrintStream out = System.out;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        try {
-            sd.createGradFunction();
-        } finally {
-            System.setOut(out);
+        DropSameDiffChatter.install();
+        sd.createGradFunction();
+    }
+
+    /**
+     * SameDiff M2.1's createGradFunction prints one "Added differentiated op" line per op to System.out. Swapping
+     * System.out for the duration is not safe when runs train side by side (petl compare --jobs), so stdout gets a
+     * filter, installed once, that drops exactly those lines and passes everything else.
+     */
+    static final class DropSameDiffChatter extends java.io.PrintStream {
+        private static final String PREFIX = "Added differentiated op";
+
+        private DropSameDiffChatter(java.io.PrintStream out) {
+            super(out, true);
+        }
+
+        static synchronized void install() {
+            if (!(System.out instanceof DropSameDiffChatter)) System.setOut(new DropSameDiffChatter(System.out));
+        }
+
+        @Override
+        public void println(String x) {
+            if (x == null || !x.startsWith(PREFIX)) super.println(x);
+        }
+
+        @Override
+        public void println(Object x) {
+            if (!(x instanceof String str && str.startsWith(PREFIX))) super.println(x);
         }
     }
 

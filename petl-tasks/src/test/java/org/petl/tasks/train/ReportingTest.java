@@ -44,13 +44,13 @@ class ReportingTest {
     @Test
     void nonInteractiveProgressLogsPlainLines() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        try (TrainProgress p = TrainProgress.start("polarity", 20, 0, new PrintStream(buf, true, StandardCharsets.UTF_8), 10, false)) {
+        try (TrainProgress p = TrainProgress.start("polarity lora:r=8", 20, 0, new PrintStream(buf, true, StandardCharsets.UTF_8), 10, false)) {
             assertFalse(p.interactive());
             for (int s = 1; s <= 20; s++) p.update(s, 0.5, 1234);
         }
         String[] lines = buf.toString(StandardCharsets.UTF_8).split("\n");
         assertEquals(2, lines.length);
-        assertTrue(lines[0].startsWith("step 10/20  loss 0.5000  1,234 tok/s  eta "), lines[0]);
+        assertTrue(lines[0].startsWith("polarity lora:r=8 step 10/20  loss 0.5000  1,234 tok/s  eta "), lines[0]);
         assertEquals("0:01:05", TrainProgress.formatDuration(65));
     }
 

@@ -1,0 +1,117 @@
+package org.petl.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.petl.core.method.AppliedMethod;
+import org.petl.core.method.Methods;
+import org.petl.core.method.PetlMethod;
+import org.petl.core.method.Rewriter;
+import org.petl.core.site.NativeMemory;
+import org.petl.core.site.SplitGradientMmul;
+import org.petl.models.graph.EncoderBatch;
+import org.petl.models.graph.EncoderGraph;
+import org.petl.models.store.ModelStore;
+import org.petl.models.store.PretrainedEncoder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Training-step cost (forward + backward, no optimizer) on the real all-MiniLM-L6-v2, per method, with petl's split
+ * matmul backward and with SameDiff's fused one (which also computes the gradients of frozen weights). Ratios in
+ * one run: split/fused per method, and each method against full fine-tuning. Not a test: timings depend on the machine.
+ */
+@Command(name = "bench-step", mixinStandardHelpOptions = true,
+        description = "Time MiniLM training steps per method, split vs fused matmul backward; prints a JSON line.")
+public final class StepBenchmark implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--methods", defaultValue = "full;lora:r=8,s=2;mam:l=16,r=16,s=2,mid=0",
+            description = "methods separated by ';' (default ${DEFAULT-VALUE})") String methods;
+    @Option(names = "--sentences", defaultValue = "32", description = "sentences per batch (default ${DEFAULT-VALUE})") int sentences;
+    @Option(names = "--reps", defaultValue = "5", description = "steps per timing (default ${DEFAULT-VALUE})") int reps;
+    @Option(names = "--max-len", defaultValue = "64", description = "tokenizer truncation (default ${DEFAULT-VALUE})") int maxLen;
+
+    private record Setup(String spec, EncoderGraph graph, List<String> trainable) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (sentences <= 0 || reps <= 0) throw new IllegalArgumentException("--sentences and --reps must be positive");
+        PretrainedEncoder model = ModelStore.resolve("minilm-l6");
+        EncoderBatch batch = EncoderBatch.of(model.tokenizer().encode(MergeBenchmark.texts(sentences), maxLen));
+        Map<String, INDArray> in = new HashMap<>(batch.placeholders(model.config(), 1f));
+        float[][] y = new float[batch.batchSize()][2];
+        for (int i = 0; i < y.length; i++) y[i][i % 2] = 1f;
+        in.put("labels", Nd4j.createFromArray(y));
+
+        List<Setup> setups = new ArrayList<>();
+        for (String spec : methods.split(";")) {
+            PetlMethod m = Methods.parse(spec.strip());
+            setups.add(setup(model, m, false));
+            setups.add(SplitGradientMmul.withFusedBackward(() -> setup(model, m, true)));
+        }
+        double[] s = bestOf3(in, setups);
+        ArrayNode rows = JSON.createArrayNode();
+        Double fullSplit = null;
+        for (int k = 0; k < setups.size(); k += 2) {
+            if (setups.get(k).spec().equals("full")) fullSplit = s[k];
+        }
+        for (int k = 0; k < setups.size(); k += 2) {
+            ObjectNode r = rows.addObject();
+            r.put("method", setups.get(k).spec());
+            r.put("split_s_per_step", s[k]);
+            r.put("fused_s_per_step", s[k + 1]);
+            r.put("ratio_split_over_fused", s[k] / s[k + 1]);
+            if (fullSplit != null) r.put("ratio_over_full_split", s[k] / fullSplit);
+        }
+        ObjectNode o = JSON.createObjectNode();
+        o.put("model", model.name());
+        o.put("sentences", batch.batchSize());
+        o.put("tokens_per_sentence_padded", batch.length());
+        o.put("reps", reps);
+        o.set("methods", rows);
+        o.put("backend", Nd4j.getBackend().getClass().getSimpleName());
+        System.out.println(JSON.writeValueAsString(o));
+        return 0;
+    }
+
+    private static Setup setup(PretrainedEncoder model, PetlMethod m, boolean fused) {
+        EncoderGraph g = EncoderGraph.build(model.config(), model.weights(),
+                new EncoderGraph.Options(new EncoderGraph.HeadConfig(2, EncoderGraph.Pooling.MEAN, false), m.fullFineTuning(), 0, 0, 7));
+        AppliedMethod a = Rewriter.apply(g, m, 1);
+        // the gradient graph is built now, while the fused/split choice of this setup is in force
+        org.petl.tasks.train.Trainer.createGradientsQuietly(g.sameDiff());
+        return new Setup(m.spec() + (fused ? " (fused)" : ""), g, a.trainable());
+    }
+
+    private static void step(Setup s, Map<String, INDArray> in) {
+        s.graph().sameDiff().calculateGradientsAndOutputs(in, List.of("loss"), s.trainable());
+        NativeMemory.releaseUnreachable();
+    }
+
+    /** One warm-up round, then three rounds with the setups taking turns; best round per setup, seconds per step. */
+    private double[] bestOf3(Map<String, INDArray> in, List<Setup> setups) {
+        for (Setup s : setups) for (int i = 0; i < 2; i++) step(s, in);
+        long[] best = new long[setups.size()];
+        java.util.Arrays.fill(best, Long.MAX_VALUE);
+        for (int round = 0; round < 3; round++) {
+            for (int k = 0; k < setups.size(); k++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < reps; i++) step(setups.get(k), in);
+                best[k] = Math.min(best[k], System.nanoTime() - t0);
+            }
+        }
+        double[] out = new double[setups.size()];
+        for (int k = 0; k < setups.size(); k++) out[k] = best[k] / 1e9 / reps;
+        return out;
+    }
+}

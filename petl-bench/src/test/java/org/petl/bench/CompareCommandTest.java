@@ -1,0 +1,35 @@
+package org.petl.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CompareCommandTest {
+
+    @Test
+    void planEntriesCarryLearningRateEpochsAndAFolder() {
+        List<CompareCommand.Entry> p = CompareCommand.parsePlan("full@1e-4x2; lora:r=8,s=2@3e-3 ;pa:r=32x3", 5e-4, 1);
+        assertEquals(new CompareCommand.Entry("full", 1e-4, 2, "full"), p.get(0));
+        assertEquals(new CompareCommand.Entry("lora:r=8,s=2", 3e-3, 1, "lora_r=8_s=2"), p.get(1));
+        assertEquals(new CompareCommand.Entry("pa:r=32", 5e-4, 3, "pa_r=32"), p.get(2));
+    }
+
+    @Test
+    void aSweepOfOneMethodGetsOneFolderPerSetting() {
+        List<CompareCommand.Entry> p = CompareCommand.parsePlan("mam:l=16@6e-3;mam:l=16@1.5e-3;lora", 1e-3, 1);
+        assertEquals(3, p.stream().map(CompareCommand.Entry::folder).distinct().count(), p.toString());
+        assertEquals("lora", p.get(2).folder());
+        assertNotEquals(p.get(0).folder(), p.get(1).folder());
+        assertThrows(IllegalArgumentException.class, () -> CompareCommand.parsePlan("lora@1e-3;lora@1e-3", 1e-3, 1));
+        assertThrows(IllegalArgumentException.class, () -> CompareCommand.parsePlan(" ; ", 1e-3, 1));
+        assertThrows(IllegalArgumentException.class, () -> CompareCommand.parsePlan("lora@fast", 1e-3, 1));
+    }
+
+    @Test
+    void automaticJobsStayWithinCoresAndMemory() {
+        int jobs = CompareCommand.autoJobs();
+        assertTrue(jobs >= 1 && jobs <= Runtime.getRuntime().availableProcessors(), "jobs " + jobs);
+    }
+}
