@@ -109,6 +109,33 @@ class MethodsOnMiniLmTest {
     }
 
     @Test
+    void frozenProjectionsCostNoWeightGradient() {
+        assertTrue(org.petl.core.site.SplitGradientMmul.AVAILABLE, "ND4J accepted the split-backward matmul");
+        EncoderGraph g = graph();
+        AppliedMethod a = Rewriter.apply(g, Methods.parse("lora:r=4,s=2"), 1);
+        Map<String, Integer> ran = new java.util.TreeMap<>();
+        g.sameDiff().setListeners(new org.nd4j.autodiff.listeners.BaseListener() {
+            @Override
+            public boolean isActive(org.nd4j.autodiff.listeners.Operation op) {
+                return true;
+            }
+
+            @Override
+            public void opExecution(org.nd4j.autodiff.samediff.SameDiff sd, org.nd4j.autodiff.listeners.At at,
+                                    org.nd4j.linalg.dataset.api.MultiDataSet batch, org.nd4j.autodiff.samediff.internal.SameDiffOp op,
+                                    org.nd4j.linalg.api.ops.OpContext ctx, INDArray[] outputs) {
+                ran.merge(op.getOp().opName(), 1, Integer::sum);
+            }
+        });
+        g.sameDiff().calculateGradientsAndOutputs(inputs(), List.of("loss"), a.trainable());
+        g.sameDiff().setListeners();
+        // forward: 6 projections per layer, 2 LoRA matmuls per target (q, v), the head
+        assertEquals(6 * 6 + 6 * 2 * 2 + 1, ran.get(org.petl.core.site.SplitGradientMmul.OP_NAME), ran.toString());
+        // the fused backward (both gradients) runs only for the 12 attention products, never for a frozen weight
+        assertEquals(6 * 2, ran.get("matmul_bp"), ran.toString());
+    }
+
+    @Test
     void prefixFromTokensStartsAtTheModelsOwnKeysAndValues() {
         EncoderGraph g = graph();
         PetlMethod m = Methods.parse("mam:l=5,r=8,s=2,mid=0,init=tokens");

@@ -1,6 +1,14 @@
 package org.petl.core.site;
 
+import java.lang.reflect.Field;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.nd4j.imports.converters.DifferentialFunctionClassHolder;
+import org.nd4j.linalg.api.ops.CustomOpDescriptor;
+import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
@@ -9,32 +17,88 @@ import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
  * x · W whose backward is two independent matmuls, dx = g · Wᵀ and dW = xᵀ · g, instead of SameDiff's fused
  * {@code MmulBp}, which always computes both. SameDiff executes only the ops a requested gradient needs, so when W
  * is frozen (a constant) its gradient is never computed: PEFT skips about a third of the matmul work of the
- * frozen projections. Forward and results are those of {@link Mmul}.
+ * frozen projections. Forward and results are those of {@link Mmul} (the native op is "matmul").
+ *
+ * <p>SameDiff builds the gradient function on a copy of the graph made by serialising each op and creating it again
+ * from its op name and native hash, which would turn this op back into a plain {@code Mmul}. The op therefore has its
+ * own name, registered once with ND4J's op tables as an alias of the native matmul and as this class.
  */
 public final class SplitGradientMmul extends Mmul {
 
-    /** Benchmarks only: graphs built while set use SameDiff's fused backward, for an A/B in one run. */
-    private static final ThreadLocal<Boolean> FUSED = ThreadLocal.withInitial(() -> false);
+    public static final String OP_NAME = "petl_split_matmul";
 
-    private final boolean fused;
+    /** Whether ND4J accepted the registration (see {@link #register}); false means plain matmuls are built. */
+    public static final boolean AVAILABLE = register();
+
+    /** Benchmarks only: graphs built while set get plain matmuls (SameDiff's fused backward), for an A/B in one run. */
+    private static final ThreadLocal<Boolean> FUSED = ThreadLocal.withInitial(() -> false);
 
     public SplitGradientMmul(SameDiff sd, SDVariable x, SDVariable w) {
         super(sd, x, w);
-        this.fused = FUSED.get();
     }
 
-    /** Required by SameDiff's reflective op registry; not used by petl. */
+    /** Used by SameDiff when it recreates the op (gradient function, serialisation). */
     public SplitGradientMmul() {
-        this.fused = false;
     }
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> gradients) {
-        if (fused) return super.doDiff(gradients);
         SDVariable g = gradients.get(0);
         SDVariable dx = sameDiff.mmul(g, rarg(), false, true, false);
         SDVariable dw = sameDiff.mmul(larg(), g, true, false, false);
         return List.of(dx, dw);
+    }
+
+    @Override
+    public String opName() {
+        return OP_NAME;
+    }
+
+    /**
+     * Adds the op name to the executioner's table of native ops (as an alias of matmul) and to the class table used
+     * when SameDiff recreates ops. Both are ND4J internals; if either is missing (another ND4J version or backend),
+     * {@link #of} falls back to the plain matmul: slower backward, same results.
+     */
+    @SuppressWarnings("unchecked")
+    private static boolean register() {
+        try {
+            OpExecutioner executioner = Nd4j.getExecutioner();
+            CustomOpDescriptor matmul = executioner.getCustomOperations().get("matmul");
+            if (matmul == null) return false;
+            Field table = field(executioner.getClass(), "customOps");
+            Map<String, CustomOpDescriptor> ops = (Map<String, CustomOpDescriptor>) table.get(executioner);
+            if (!ops.containsKey(OP_NAME)) {
+                Map<String, CustomOpDescriptor> withAlias = new HashMap<>(ops);
+                withAlias.put(OP_NAME, matmul);
+                table.set(executioner, Collections.unmodifiableMap(withAlias));
+            }
+            DifferentialFunctionClassHolder holder = DifferentialFunctionClassHolder.getInstance();
+            Map<Long, Class<?>> byHash = (Map<Long, Class<?>>) field(DifferentialFunctionClassHolder.class, "customOpHashToClass").get(holder);
+            Map<Long, Map<String, Class<?>>> byHashAndName =
+                    (Map<Long, Map<String, Class<?>>>) field(DifferentialFunctionClassHolder.class, "customOpHashToClasses").get(holder);
+            Map<String, Class<?>> named = byHashAndName.computeIfAbsent(matmul.getHash(), h -> {
+                Map<String, Class<?>> m = new HashMap<>();
+                m.put("matmul", byHash.getOrDefault(h, Mmul.class));
+                return m;
+            });
+            named.put(OP_NAME, SplitGradientMmul.class);
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static Field field(Class<?> type, String name) throws NoSuchFieldException {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            try {
+                Field f = c.getDeclaredField(name);
+                f.setAccessible(true);
+                return f;
+            } catch (NoSuchFieldException e) {
+                // look in the superclass
+            }
+        }
+        throw new NoSuchFieldException(type.getName() + "." + name);
     }
 
     /** Runs {@code build} with SameDiff's fused MmulBp backward for the matmuls it creates (the old behaviour). */
@@ -49,6 +113,7 @@ public final class SplitGradientMmul extends Mmul {
 
     /** x · W for matrices with the split backward. */
     public static SDVariable of(SameDiff sd, SDVariable x, SDVariable w) {
+        if (!AVAILABLE || FUSED.get()) return x.mmul(w);
         return new SplitGradientMmul(sd, x, w).outputVariable();
     }
 }
