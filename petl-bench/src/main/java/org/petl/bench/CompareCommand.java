@@ -148,8 +148,8 @@ public final class CompareCommand implements Callable<Integer> {
 
     /**
      * One worker per core: one OpenMP thread per run is faster than two threads on one run (measured 380 vs 334
-     * tokens/s on 2 cores), and two runs side by side reach 1.2-1.5x the throughput of one (the main job: 701 s
-     * instead of ~860 s). Bounded by memory.
+     * tokens/s on 2 cores), and two runs side by side reach 1.2-1.5x the throughput of one (short runs and the
+     * main job). Bounded by memory.
      */
     static int autoJobs() {
         int cores = Runtime.getRuntime().availableProcessors();
