@@ -93,7 +93,7 @@ public final class CompareCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Entry> entries = parsePlan(plan, run.lr, run.epochs);
         for (Entry e : entries) Methods.parse(e.spec());          // a bad spec fails now, not after an hour of training
-        ModelStore.resolve(run.model);                             // fetch the weights once, before any worker starts
+        ModelStore.resolve(run.setup().model());                   // fetch and check the weights once, before any worker starts
         int workers = Math.max(1, Math.min(entries.size(), jobs > 0 ? jobs : autoJobs()));
         long t0 = System.nanoTime();
         System.out.printf(Locale.ROOT, "%d methods, %d at a time%n", entries.size(), workers);

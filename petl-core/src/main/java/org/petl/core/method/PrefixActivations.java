@@ -5,7 +5,9 @@ import org.petl.core.site.Site;
 import org.petl.core.site.SiteGraph;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -33,28 +35,26 @@ public final class PrefixActivations {
      */
     public static Map<String, INDArray> presets(SiteGraph g, PetlMethod method, Map<String, INDArray> inputs, int[] tokenRows) {
         Map<String, String> wanted = new LinkedHashMap<>();     // parameter → site variable
-        Map<String, Integer> lengths = new LinkedHashMap<>();
+        Map<String, int[]> rowsOf = new LinkedHashMap<>();      // parameter → the real-token rows it takes
         for (Map.Entry<Modification, List<Site>> e : Rewriter.validate(g, method).entrySet()) {
             if (!(e.getKey() instanceof Modification.Delta d) || !fromTokens(d)) continue;
             int l = ((PrefixAttention) d.form()).l();
             if (tokenRows.length < l) {
                 throw new MethodSpecException(d.name() + ": init=tokens needs " + l + " real tokens, the text gave " + tokenRows.length);
             }
+            int[] rows = Arrays.copyOf(tokenRows, l);
             for (Site site : e.getValue()) {
                 String scope = d.name() + "." + site.name();
                 wanted.put(scope + ".key", siteVariable(g, site.at(Site.Point.K)));
                 wanted.put(scope + ".value", siteVariable(g, site.at(Site.Point.V)));
-                lengths.put(scope + ".key", l);
-                lengths.put(scope + ".value", l);
+                rowsOf.put(scope + ".key", rows);
+                rowsOf.put(scope + ".value", rows);
             }
         }
         if (wanted.isEmpty()) return Map.of();
-        Map<String, INDArray> out = g.sameDiff().output(inputs, new ArrayList<>(new java.util.LinkedHashSet<>(wanted.values())));
+        Map<String, INDArray> out = g.sameDiff().output(inputs, new ArrayList<>(new LinkedHashSet<>(wanted.values())));
         Map<String, INDArray> presets = new LinkedHashMap<>();
-        for (Map.Entry<String, String> w : wanted.entrySet()) {
-            int[] rows = java.util.Arrays.copyOf(tokenRows, lengths.get(w.getKey()));
-            presets.put(w.getKey(), out.get(w.getValue()).getRows(rows).dup('c'));
-        }
+        wanted.forEach((param, site) -> presets.put(param, out.get(site).getRows(rowsOf.get(param)).dup('c')));
         return presets;
     }
 
