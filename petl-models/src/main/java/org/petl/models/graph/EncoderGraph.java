@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.petl.core.io.WeightFileException;
+import org.petl.core.site.EmbeddingGather;
 import org.petl.core.site.Site;
 import org.petl.core.site.Site.Module;
 import org.petl.core.site.Site.Point;
@@ -33,8 +34,7 @@ import java.util.function.UnaryOperator;
  * <p>Placeholders: {@code input_ids}, {@code token_type_ids}, {@code position_ids} (INT [B, T]),
  * {@code attention_mask} (FLOAT [B, T]), {@code dropout_keep} (FLOAT scalar; 1 for inference), and with a head
  * {@code labels} (FLOAT [B, C] target distribution: one-hot, label-smoothed in the trainer). With trainable
- * embeddings the position and token-type lookups are one-hot products whose gradients add up repeated ids; the
- * word table stays fixed (see {@link #fixedParameters()}).
+ * embeddings every lookup (word, position, type) is an {@link EmbeddingGather}, whose gradient adds up repeated ids.
  * Outputs: {@code last_hidden_state} [B, T, d], {@code logits} [B, C], {@code loss}.
  */
 public final class EncoderGraph implements SiteGraph {
@@ -50,7 +50,7 @@ public final class EncoderGraph implements SiteGraph {
 
     /**
      * @param head                 classification head, or null for an encoder only
-     * @param trainableEmbeddings  position/type lookups as one-hot products whose gradient is right (full fine-tuning)
+     * @param trainableEmbeddings  lookups whose gradient is right (full fine-tuning trains every table)
      * @param hiddenDropout        dropout after embeddings and sub-layer outputs (0 = none in the graph)
      * @param attentionDropout     dropout on attention probabilities
      * @param seed                 initialisation of head weights absent from the checkpoint
@@ -110,15 +110,15 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable wordTable = param(w, "embeddings.word_embeddings.weight", cfg.vocab(), d);
         SDVariable posTable = param(w, "embeddings.position_embeddings.weight", cfg.maxPositions(), d);
         SDVariable typeTable = param(w, "embeddings.token_type_embeddings.weight", cfg.typeVocab(), d);
-        // the word table is always looked up with gather, which SameDiff M2.1 cannot differentiate (its gradient
-        // neither adds up repeated ids nor builds twice in one graph): the word table never trains, see fixedParameters()
-        SDVariable word = sd.gather(wordTable, sd.reshape(ids, -1), 0);
-        SDVariable pos, typ;
+        // lookups whose gradient is a scatter-add (SameDiff's own gather gradient neither adds up repeated ids nor
+        // builds twice in one graph): every table trains under full fine-tuning
+        SDVariable word, pos, typ;
         if (opts.trainableEmbeddings()) {
-            // one-hot products: their gradients add up repeated ids, and SameDiff builds only one gather gradient per graph
-            pos = sd.oneHot(sd.reshape(positions, -1), cfg.maxPositions()).castTo(DataType.FLOAT).mmul(posTable);
-            typ = sd.oneHot(sd.reshape(types, -1), cfg.typeVocab()).castTo(DataType.FLOAT).mmul(typeTable);
+            word = EmbeddingGather.of(sd, wordTable, sd.reshape(ids, -1), cfg.vocab());
+            pos = EmbeddingGather.of(sd, posTable, sd.reshape(positions, -1), cfg.maxPositions());
+            typ = EmbeddingGather.of(sd, typeTable, sd.reshape(types, -1), cfg.typeVocab());
         } else {
+            word = sd.gather(wordTable, sd.reshape(ids, -1), 0);
             pos = sd.gather(posTable, sd.reshape(positions, -1), 0);
             typ = sd.gather(typeTable, sd.reshape(types, -1), 0);
         }
@@ -371,15 +371,6 @@ public final class EncoderGraph implements SiteGraph {
     @Override
     public List<String> baseParameters() {
         return List.copyOf(baseParams);
-    }
-
-    /**
-     * Base parameters that cannot train in this graph: the word-embedding table (looked up with gather, see above).
-     * Full fine-tuning trains everything else.
-     */
-    @Override
-    public List<String> fixedParameters() {
-        return List.of("embeddings.word_embeddings.weight");
     }
 
     @Override
