@@ -144,7 +144,7 @@ public final class ModelStore {
         EncoderConfig config = HfFolderImporter.readConfig(dir);
         ImportedWeights w = HfFolderImporter.readWeights(dir);
         String name = dir.toAbsolutePath().normalize().getFileName().toString();
-        EncoderWeights.check(config, w.encoder(), name + " (" + dir.resolve("model.safetensors") + ")");
+        EncoderWeights.check(config, w.encoder(), name + " (" + HfFolderImporter.weightsFile(dir) + ")");
         Path tokenizerJson = dir.resolve("tokenizer.json");
         TextTokenizer tokenizer = Files.isRegularFile(tokenizerJson) ? new HfTextTokenizer(tokenizerJson, name, config.padTokenId()) : null;
         Path onnx = dir.resolve("model.onnx");
