@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.petl.core.io.AtomicFiles;
+import org.petl.tasks.train.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,6 +46,9 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "runs/compare", description = "folder for the runs and the table (default ${DEFAULT-VALUE})")
     Path out;
+
+    @Option(names = "--overwrite", description = "replace runs already in --out (their checkpoints, best, adapter and metrics are deleted)")
+    boolean overwrite;
 
     /** One plan entry; {@code folder} is its run folder under --out, unique within the plan. */
     record Entry(String spec, double lr, int epochs, String folder) {
@@ -93,6 +97,7 @@ public final class CompareCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Entry> entries = parsePlan(plan, run.lr, run.epochs);
         for (Entry e : entries) Methods.parse(e.spec());          // a bad spec fails now, not after an hour of training
+        if (!overwrite) for (Entry e : entries) RunFolder.requireNoRun(out.resolve(e.folder()), "--overwrite");
         ModelStore.resolve(run.setup().model());                   // fetch and check the weights once, before any worker starts
         int workers = Math.max(1, Math.min(entries.size(), jobs > 0 ? jobs : autoJobs()));
         long t0 = System.nanoTime();
@@ -134,7 +139,8 @@ public final class CompareCommand implements Callable<Integer> {
 
     private ObjectNode runOne(Entry e) throws Exception {
         System.out.println("== start " + e.spec() + " (lr " + e.lr() + ", " + e.epochs() + " epochs)");
-        TrainCommand.Result r = TrainCommand.trainOne(run.copyWith(e.spec(), e.lr(), e.epochs()), out.resolve(e.folder()), false);
+        TrainCommand.Result r = TrainCommand.trainOne(run.copyWith(e.spec(), e.lr(), e.epochs()), out.resolve(e.folder()),
+                overwrite ? RunFolder.Mode.OVERWRITE : RunFolder.Mode.NEW);
         ObjectNode row = r.summary();
         row.put("lr", e.lr());
         row.put("epochs", e.epochs());

@@ -5,12 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -62,8 +60,20 @@ public final class Trainer {
         return train(job, runDir, resume, (s, l) -> { });
     }
 
+    /** Opens {@code runDir} as a {@link RunFolder} (new, or resumed) for the job's own configuration, and trains. */
     public static TrainResult train(TrainJob job, Path runDir, boolean resume, StepListener listener) {
+        Map<String, Object> config = new LinkedHashMap<>(job.config().toMap());
+        config.put("method", job.applied().method().spec());
+        config.put("task", job.data().task());
+        try (RunFolder run = RunFolder.open(runDir, resume ? RunFolder.Mode.RESUME : RunFolder.Mode.NEW, config)) {
+            return train(job, run, listener);
+        }
+    }
+
+    /** Trains into an open (locked) run folder; resumes from its latest checkpoint when it was opened to resume. */
+    public static TrainResult train(TrainJob job, RunFolder run, StepListener listener) {
         long t0 = System.nanoTime();
+        Path runDir = run.dir();
         TrainConfig c = job.config();
         EncoderGraph graph = job.graph();
         SameDiff sd = graph.sameDiff();
@@ -79,11 +89,6 @@ public final class Trainer {
         long evalEvery = c.evalEvery() > 0 ? c.evalEvery() : stepsPerEpoch;
         LrSchedule schedule = schedule(c, totalSteps);
         AdamW opt = AdamW.withHfDecayRule(AdamW.Config.defaults(c.weightDecay()));
-        try {
-            Files.createDirectories(runDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create run folder " + runDir + ": " + e.getMessage(), e);
-        }
 
         long step = 0;
         Double best = null;
@@ -92,7 +97,7 @@ public final class Trainer {
         EpochSampler sampler;
         List<Map<String, Object>> evalHistory = new ArrayList<>();
         List<Map<String, Object>> lossHistory = new ArrayList<>();
-        Optional<Path> latest = resume ? Checkpoint.latest(runDir) : Optional.empty();
+        Optional<Path> latest = run.resuming() ? run.latestCheckpoint() : Optional.empty();
         if (latest.isPresent()) {
             Checkpoint.Loaded ck = Checkpoint.read(latest.get());
             Checkpoint.State s = ck.state();
@@ -173,7 +178,7 @@ public final class Trainer {
                     if (best == null || accuracy > best) {
                         best = accuracy;
                         bestStep = step;
-                        writeBest(runDir, params, step, accuracy);
+                        writeBest(run.bestDir(), params, step, accuracy);
                     }
                 }
                 if (evalNow || step == stopAt) {
@@ -183,8 +188,8 @@ public final class Trainer {
                     extra.put("loss_history", lossHistory);
                     Checkpoint.State state = new Checkpoint.State(step, sampler.epoch(), sampler.position(), sampler.epochStartState(),
                             best, bestStep, extra);
-                    lastGood = Checkpoint.write(Checkpoint.dirFor(runDir, step), toHost(params), opt.exportState(), state);
-                    prune(runDir);
+                    lastGood = Checkpoint.write(run.checkpointDir(step), toHost(params), opt.exportState(), state);
+                    run.prune(step, KEEP_CHECKPOINTS);
                 }
             }
         } finally {
@@ -193,7 +198,7 @@ public final class Trainer {
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
         // final metrics with the best parameters (the current ones when no evaluation has run yet)
-        Path bestFile = runDir.resolve(BEST_DIR).resolve(Checkpoint.ADAPTER);
+        Path bestFile = run.bestDir().resolve(Checkpoint.ADAPTER);
         if (best != null && Files.isRegularFile(bestFile)) assign(params, Safetensors.read(bestFile), bestFile);
         Map<String, Double> finals = new LinkedHashMap<>();
         for (var e : job.data().all().entrySet()) {
@@ -358,8 +363,7 @@ public final class Trainer {
         }
     }
 
-    private static void writeBest(Path runDir, Map<String, INDArray> params, long step, double metric) {
-        Path dir = runDir.resolve(BEST_DIR);
+    private static void writeBest(Path dir, Map<String, INDArray> params, long step, double metric) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -381,23 +385,6 @@ public final class Trainer {
             if (!was.equals(now)) throw new IllegalStateException("cannot resume from " + dir + ": it was trained with " + was + ", this run asks for " + now);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void prune(Path runDir) {
-        try (Stream<Path> s = Files.list(runDir)) {
-            List<Path> cks = s.filter(p -> p.getFileName().toString().matches(Checkpoint.PREFIX + "\\d+"))
-                    .sorted(Comparator.comparingLong((Path p) -> Long.parseLong(p.getFileName().toString().substring(Checkpoint.PREFIX.length()))).reversed())
-                    .toList();
-            for (Path p : cks.subList(Math.min(KEEP_CHECKPOINTS, cks.size()), cks.size())) deleteTree(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + runDir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
         }
     }
 
