@@ -191,7 +191,7 @@ public sealed interface Composition permits Composition.Add, Composition.Scaled,
         @Override
         public Footprint footprint(Site site, Insertion insertion, Set<Site> reads) {
             if (execution == Execution.CONCAT) {
-                return new Footprint(Footprint.Stage.EXTEND, reads, Set.of(site.at(Point.K), site.at(Point.V), site.at(Point.MASK)), true, true);
+                return new Footprint(Footprint.Stage.EXTEND, reads, Set.of(site.at(Point.KEYS), site.at(Point.VALUES), site.at(Point.MASK)), true, true);
             }
             Set<Site> r = new HashSet<>(reads);
             r.add(site.at(Point.SCORES));

@@ -27,13 +27,13 @@ public enum Insertion {
         return switch (this) {
             case PROJECTION_PARALLEL -> Footprint.Stage.PROJECTION;
             case SEQUENTIAL, POST_NORM -> Footprint.Stage.SEQUENTIAL;
-            case PARALLEL, MULTI_HEAD_PARALLEL -> Footprint.Stage.PARALLEL;
+            case PARALLEL, RESIDUAL_PARALLEL, MULTI_HEAD_PARALLEL -> Footprint.Stage.PARALLEL;
         };
     }
 
     /** Every site this insertion reads for a modification at {@code site} (POST_NORM also reads the residual). */
     public java.util.Set<Site> reads(Site site) {
-        return this == POST_NORM ? java.util.Set.of(site, site.at(Point.INPUT)) : java.util.Set.of(inputSite(site));
+        return this == POST_NORM ? java.util.Set.of(site, site.at(Point.RESIDUAL)) : java.util.Set.of(inputSite(site));
     }
 
     /** The site whose value this insertion reads for a modification at {@code site}. */
