@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 StepBenchmark.class,
                 MethodsCommand.class,
                 ParamsCommand.class,
+                BudgetCommand.class,
                 ConformanceCommand.class,
                 MergeBenchmark.class,
         })
@@ -33,7 +34,16 @@ public final class PetlCli implements Runnable {
 
     /** Runs the CLI; any exception a command lets through becomes one line on stderr, never a stack trace. */
     public static int execute(String... args) {
+        return execute(java.util.List.of(), args);
+    }
+
+    /**
+     * The same with further subcommands (picocli command objects), for modules above this one: petl-suite adds
+     * {@code suite} this way, so that petl-bench itself never depends on Spark.
+     */
+    public static int execute(java.util.List<Object> extraCommands, String... args) {
         CommandLine cli = new CommandLine(new PetlCli());
+        for (Object c : extraCommands) cli.addSubcommand(c);
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             Throwable root = ex;
             String msg = ex.getMessage();
