@@ -13,14 +13,14 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code petl suite NAME|FILE}: every cell of a suite as a Spark task, then the table in the paper's layout, JSON,
- * CSV, Parquet, plots and provenance. Exit code 0 when every cell finished, 2 when some failed.
+ * CSV, Parquet, plots and provenance. Exit code 0 when every cell finished, 3 when some failed (2 is a usage error).
  */
 @Command(name = "suite", mixinStandardHelpOptions = true,
         description = "Run a reproducibility suite (built-in: paper-table-2, paper-table-3, paper-table-4, paper-table-5, paper-budget; or a JSON file) on Spark.")
 public final class SuiteCommand implements Callable<Integer> {
 
     /** The exit code when at least one cell failed (the others finished and are in the table). */
-    public static final int SOME_FAILED = 2;
+    public static final int SOME_FAILED = 3;
 
     @Parameters(index = "0", paramLabel = "NAME|FILE", description = "a built-in suite or a suite file")
     String suite;
