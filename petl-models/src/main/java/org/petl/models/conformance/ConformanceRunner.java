@@ -114,8 +114,32 @@ public final class ConformanceRunner {
         return new CaseResult(id, st, diff, method.spec());
     }
 
-    private static CaseResult runSeq2Seq(String id, Path dir, JsonNode c, String model) {
-        Map<String, HostTensor> weights = new LinkedHashMap<>(Safetensors.read(dir.getParent().resolve("base.safetensors")));
+    /**
+     * A BART/mBART case folder made ready to build: its description, base weights (BitFit tensors already in
+     * place), the translated method and the added tensors to preset (graph names, [in, out]).
+     */
+    public record Seq2SeqCase(ModelDescription desc, Map<String, HostTensor> weights, PetlMethod method, Map<String, INDArray> preset) {
+
+        /** Applies the method to a graph built from this case and checks that every loaded tensor found its place. */
+        public AppliedMethod apply(org.petl.core.site.SiteGraph g) {
+            AppliedMethod applied = Rewriter.apply(g, method, 0, preset);
+            for (String p : preset.keySet()) {
+                if (!applied.added().containsKey(p)) throw new IllegalStateException("loaded tensor " + p + " was not used by " + method.spec());
+            }
+            return applied;
+        }
+    }
+
+    /** Reads a case folder ({@code case.json}, {@code added.safetensors}) over the model's base file {@code baseFile}. */
+    public static Seq2SeqCase seq2seqCase(Path dir, String baseFile) {
+        JsonNode c;
+        try {
+            c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(dir.resolve("case.json") + ": not readable (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+        String model = c.path("model").asText();
+        Map<String, HostTensor> weights = new LinkedHashMap<>(Safetensors.read(dir.getParent().resolve(baseFile)));
         ModelDescription desc = seq2seqDescription(model, weights);
         JsonNode args = c.path("tune_arguments");
         PetlMethod method = PaperCode.translate(args, desc);
@@ -126,11 +150,11 @@ public final class ConformanceRunner {
                 boolean used = c.path("added_parameters").path(e.getKey()).path("affects_outputs").asBoolean(true);
                 PaperCode.Target t = PaperCode.seq2seqTarget(e.getKey(), args);
                 if (t == null) {
-                    if (used) return new CaseResult(id, Status.FAILED, Double.NaN, "tensor " + e.getKey() + " has no place in the translated method " + method.spec());
+                    if (used) throw new IllegalStateException("tensor " + e.getKey() + " has no place in the translated method " + method.spec());
                     continue;
                 }
                 if (t.base()) {
-                    if (!weights.containsKey(t.name())) return new CaseResult(id, Status.FAILED, Double.NaN, "BitFit tensor " + e.getKey() + " replaces no base tensor");
+                    if (!weights.containsKey(t.name())) throw new IllegalStateException("BitFit tensor " + e.getKey() + " replaces no base tensor");
                     weights.put(t.name(), e.getValue());
                 } else if (used) {
                     HostTensor v = t.transpose() ? e.getValue().transpose2d() : e.getValue();
@@ -138,11 +162,15 @@ public final class ConformanceRunner {
                 }
             }
         }
-        Seq2SeqLm lm = Seq2SeqLm.build(desc, weights, ModelGraph.Options.inference());
-        AppliedMethod applied = Rewriter.apply(lm.graph(), method, 0, preset);
-        for (String p : preset.keySet()) {
-            if (!applied.added().containsKey(p)) return new CaseResult(id, Status.FAILED, Double.NaN, "loaded tensor " + p + " was not used by " + method.spec());
-        }
+        return new Seq2SeqCase(desc, weights, method, preset);
+    }
+
+    private static CaseResult runSeq2Seq(String id, Path dir, JsonNode c, String model) {
+        Seq2SeqCase sc = seq2seqCase(dir, "base.safetensors");
+        ModelDescription desc = sc.desc();
+        PetlMethod method = sc.method();
+        Seq2SeqLm lm = Seq2SeqLm.build(desc, sc.weights(), ModelGraph.Options.inference());
+        sc.apply(lm.graph());
         Seq2SeqBatch batch = new Seq2SeqBatch(ints(c.at("/inputs/input_ids")), ints(c.at("/inputs/attention_mask")),
                 ints(c.at("/inputs/decoder_input_ids")), ints(c.at("/inputs/decoder_attention_mask")), null);
         Map<String, INDArray> out = lm.graph().sameDiff().output(batch.placeholders(desc, 1f),
