@@ -33,6 +33,11 @@ public final class HfTextTokenizer implements TextTokenizer {
         instance(512); // fail early on an unreadable file
     }
 
+    /** The tokenizer.json this tokenizer reads. */
+    public Path file() {
+        return tokenizerJson;
+    }
+
     private synchronized HuggingFaceTokenizer instance(int maxLength) {
         HuggingFaceTokenizer t = byMaxLength.get(maxLength);
         if (t != null) return t;
