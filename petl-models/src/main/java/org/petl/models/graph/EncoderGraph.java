@@ -144,15 +144,18 @@ public final class EncoderGraph implements SiteGraph {
         String p = "encoder.layer." + i + ".";
         int d = cfg.hidden();
         Site attn = Site.encoder(i, Module.SELF_ATTN, Point.INPUT);
+        register(attn.at(Point.RESIDUAL), sd.identity(attn.at(Point.RESIDUAL).name(), x));
         register(attn, sd.identity(attn.name(), x));
         SDVariable context = register(attn.at(Point.CONTEXT), sd.identity(attn.at(Point.CONTEXT).name(), x));
         SDVariable mask = register(attn.at(Point.MASK), sd.identity(attn.at(Point.MASK).name(), keyMask));
         SDVariable q = register(attn.at(Point.Q), linear(attn.at(Point.Q).name(), sites.get(attn), p + "attention.self.query", d, d, w));
         SDVariable k = register(attn.at(Point.K), linear(attn.at(Point.K).name(), context, p + "attention.self.key", d, d, w));
         SDVariable v = register(attn.at(Point.V), linear(attn.at(Point.V).name(), context, p + "attention.self.value", d, d, w));
+        SDVariable keys = register(attn.at(Point.KEYS), sd.identity(attn.at(Point.KEYS).name(), k));
+        SDVariable values = register(attn.at(Point.VALUES), sd.identity(attn.at(Point.VALUES).name(), v));
         int hs = cfg.headSize();
         SDVariable ctx = Blocks.attend(sd, attn.at(Point.SCORES).name(), Blocks.splitHeads(sd, q, batch, cfg.heads(), hs),
-                Blocks.splitHeads(sd, k, batch, cfg.heads(), hs), Blocks.splitHeads(sd, v, batch, cfg.heads(), hs),
+                Blocks.splitHeads(sd, keys, batch, cfg.heads(), hs), Blocks.splitHeads(sd, values, batch, cfg.heads(), hs),
                 mask, 1.0 / Math.sqrt(hs), opts.attentionDropout() > 0 ? keep : null);
         register(attn.at(Point.SCORES), sd.getVariable(attn.at(Point.SCORES).name()));
         SDVariable heads = register(attn.at(Point.HEADS), Blocks.mergeHeads(sd, attn.at(Point.HEADS).name(), ctx, d));
@@ -163,6 +166,7 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable a = layerNorm(p + "attn.residual_ln", out.add(x), attnLn, w);
 
         Site ffn = Site.encoder(i, Module.FFN, Point.INPUT);
+        register(ffn.at(Point.RESIDUAL), sd.identity(ffn.at(Point.RESIDUAL).name(), a));
         SDVariable fin = register(ffn, sd.identity(ffn.name(), a));
         SDVariable pre = register(ffn.at(Point.HIDDEN_PRE), linear(ffn.at(Point.HIDDEN_PRE).name(), fin, p + "intermediate.dense", d, cfg.ffn(), w));
         SDVariable hid = register(ffn.at(Point.HIDDEN), Blocks.activation(sd, ffn.at(Point.HIDDEN).name(), cfg.activation(), pre));
