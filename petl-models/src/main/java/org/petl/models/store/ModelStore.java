@@ -204,6 +204,7 @@ public final class ModelStore {
         String name = dir.toAbsolutePath().normalize().getFileName().toString();
         EncoderWeights.check(config, w.encoder(), name + " (" + HfFolderImporter.weightsFile(dir) + ")");
         Path tokenizerJson = dir.resolve("tokenizer.json");
+        if (Files.isRegularFile(tokenizerJson)) HfTextTokenizer.checkFits(tokenizerJson, config.vocab(), name);
         TextTokenizer tokenizer = Files.isRegularFile(tokenizerJson) ? new HfTextTokenizer(tokenizerJson, name, config.padTokenId()) : null;
         Path onnx = dir.resolve("model.onnx");
         return new PretrainedEncoder(name, config, w.encoder(), w.head(), tokenizer, Files.isRegularFile(onnx) ? onnx : null);
