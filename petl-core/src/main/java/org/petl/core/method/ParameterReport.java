@@ -43,8 +43,7 @@ public record ParameterReport(String architecture, String method, long formula, 
                     int in = arch.width(d.insertion().inputSite(s)), out = arch.width(s);
                     formula += d.form().formulaParameters(in, out);
                     long t = d.form().trainableParameters(in, out);
-                    if (d.composition() instanceof Composition.LearnedScale) t += 1;
-                    if (d.composition() instanceof Composition.Extension e) t += e.parameters(out);
+                    t += d.composition().parameters(out);
                     trainable += t;
                     stored += t;
                     if (d.form() instanceof PrefixAttention pa && pa.source() instanceof PrefixSource.Mlp) {
@@ -67,6 +66,12 @@ public record ParameterReport(String architecture, String method, long formula, 
     }
 
     private static List<Site> selected(Placement p, List<Site> sites, Architecture arch) {
+        for (Site.Stack st : p.stacks()) {
+            int n = arch.layers(st);
+            for (int i : p.layers()) {
+                if (n > 0 && i >= n) throw new MethodSpecException("layer " + i + " does not exist: the " + st.name().toLowerCase(java.util.Locale.ROOT) + " of " + arch.name() + " has " + n + " layers (0-" + (n - 1) + ")");
+            }
+        }
         List<Site> out = new java.util.ArrayList<>();
         for (Site s : sites) {
             if (p.stacks().contains(s.stack()) && p.modules().contains(s.module()) && p.points().contains(s.point())
