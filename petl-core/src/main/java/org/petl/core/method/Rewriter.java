@@ -253,8 +253,8 @@ public final class Rewriter {
         Site heads = ctx.site();
         Set<String> before = GraphSurgery.ops(sd);
         SDVariable[] kv = form.prefixes(ctx);
-        Site.Stack contextStack = heads.module() == Site.Module.CROSS_ATTN ? Site.Stack.ENCODER : heads.stack();
-        SDVariable batch = g.batchSize(contextStack);
+        // the query side's batch (the same B as the context's; a decoder step computes no encoder)
+        SDVariable batch = g.batchSize(heads.stack());
         int d = g.hidden();
         SDVariable tile = sd.concat(0, batch, sd.constant(Nd4j.createFromArray(1L, 1L)));
         for (int j = 0; j < 2; j++) {

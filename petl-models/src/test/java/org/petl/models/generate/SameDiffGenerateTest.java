@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SameDiffGenerateTest {
 
     static StepModel uncached(GenerateReference.Setting s) {
-        ConformanceRunner.Seq2SeqCase c = ConformanceRunner.seq2seqCase(s.caseDir(), s.baseWeights());
-        Seq2SeqLm lm = Seq2SeqLm.build(c.desc(), c.weights(), ModelGraph.Options.inference());
+        ConformanceRunner.Seq2SeqCase c = ConformanceRunner.loadSeq2Seq(s.caseDir(), s.baseWeights());
+        Seq2SeqLm lm = Seq2SeqLm.build(c.description(), c.weights(), ModelGraph.Options.inference());
         c.apply(lm.graph());
         return new UncachedSteps(lm);
     }
