@@ -31,20 +31,34 @@ public final class PetlCli implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the CLI; any exception a command lets through becomes one line on stderr, never a stack trace. */
+    /**
+     * Runs the CLI. Whatever a command throws, errors included (out of memory, stack overflow), becomes one line on
+     * stderr, never a stack trace; {@code -Dpetl.debug=true} adds the trace. {@code @file} arguments are not
+     * expanded: {@code --method @my-method.json} names a method file.
+     */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new PetlCli());
+        cli.setExpandAtFiles(false);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            CommandLine cmd = ex.getCommandLine();
+            String name = cmd.getCommandSpec().qualifiedName();
+            cmd.getErr().println(name + ": error: " + ErrorLine.of(ex) + " (see '" + name + " --help')");
+            cmd.getErr().flush();
+            return 2;
+        });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            Throwable root = ex;
-            String msg = ex.getMessage();
-            while ((msg == null || msg.isBlank()) && root.getCause() != null) {
-                root = root.getCause();
-                msg = root.getMessage();
-            }
-            cmd.getErr().println("petl " + cmd.getCommandName() + ": error: " + (msg == null ? root.getClass().getSimpleName() : msg.lines().findFirst().orElse("")));
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + ErrorLine.of(ex));
             if (Boolean.getBoolean("petl.debug")) ex.printStackTrace(cmd.getErr());
+            cmd.getErr().flush();
             return 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (Throwable t) {
+            // parameter handling and anything picocli lets escape: still one line
+            System.err.println("petl: error: " + ErrorLine.of(t));
+            if (Boolean.getBoolean("petl.debug")) t.printStackTrace();
+            return 1;
+        }
     }
 }

@@ -66,16 +66,48 @@ public final class RunOptions {
     String schedule;
 
     @Option(names = "--pooling", defaultValue = "auto", description = "petl head's pooling: cls, mean or auto = mean for minilm, cls otherwise (default ${DEFAULT-VALUE})")
+    String pooling;
 
     @Option(names = "--head", defaultValue = "petl", description = "petl (pooling -> out_proj) or hf (transformers' *ForSequenceClassification head, "
             + "what a PEFT SEQ_CLS export needs: BERT CLS -> pooler -> classifier, RoBERTa CLS -> classifier.dense -> out_proj) (default ${DEFAULT-VALUE})")
     String head;
-    String pooling;
 
     @Option(names = "--max-steps", description = "stop after this many steps (the schedule still spans the epochs; default: no limit)")
     Long maxSteps;
 
+    /** Largest --batch: beyond it one step's activations do not fit any machine petl runs on. */
+    static final int MAX_BATCH = 1 << 16;
+
+    /**
+     * Every option checked before anything loads, each refusal naming the option and its allowed range. The
+     * TrainConfig record checks again (for library callers), but without the option names.
+     */
+    void validate() {
+        require(epochs >= 1, "--epochs " + epochs + ": must be at least 1");
+        require(lr > 0 && Double.isFinite(lr), "--lr " + lr + ": must be a positive finite number");
+        require(batch >= 1 && batch <= MAX_BATCH, "--batch " + batch + ": must be in 1.." + MAX_BATCH);
+        require(gradAccum >= 1 && gradAccum <= MAX_BATCH, "--grad-accum " + gradAccum + ": must be in 1.." + MAX_BATCH);
+        require(maxLen >= 4, "--max-len " + maxLen + ": must be at least 4 tokens");
+        require(warmup >= 0 && warmup <= 1, "--warmup " + warmup + ": must be a ratio in [0, 1]");
+        require(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay " + weightDecay + ": must be a finite number >= 0");
+        require(clip >= 0 && Double.isFinite(clip), "--clip " + clip + ": must be a finite gradient norm > 0, or 0 for no clipping");
+        require(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing " + labelSmoothing + ": must be in [0, 1)");
+        require(dropout >= 0 && dropout < 1, "--dropout " + dropout + ": must be a probability in [0, 1) (1 would drop everything)");
+        require(evalEvery >= 0, "--eval-every " + evalEvery + ": must be >= 0 (0: once per epoch)");
+        require(java.util.Set.of("linear", "constant", "polynomial").contains(schedule), "--schedule '" + schedule + "': must be linear, constant or polynomial");
+        require(java.util.Set.of("cls", "mean", "auto").contains(pooling.toLowerCase(java.util.Locale.ROOT)), "--pooling '" + pooling + "': must be cls, mean or auto");
+        require(java.util.Set.of("petl", "hf").contains(head.toLowerCase(java.util.Locale.ROOT)), "--head '" + head + "': must be petl or hf");
+        require(maxSteps == null || maxSteps >= 1, "--max-steps " + maxSteps + ": must be at least 1");
+        require(weights == null || java.nio.file.Files.isDirectory(weights), "--weights " + weights + ": not a folder (a Hugging Face folder with config.json, model.safetensors, tokenizer.json)");
+        require(data == null || java.nio.file.Files.exists(data), "--data " + data + ": no such file or folder");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+
     RunSetup setup() {
+        validate();
         return new RunSetup(weights != null ? weights.toString() : model, task, data, method, maxLen, dropout, pooling, seed, head);
     }
 

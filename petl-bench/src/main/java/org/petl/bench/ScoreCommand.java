@@ -151,12 +151,14 @@ public final class ScoreCommand implements Runnable {
         @Override
         public Integer call() {
             List<String> targets = new ArrayList<>(), predictions = new ArrayList<>();
+            List<Integer> lineOf = new ArrayList<>();
             if (jsonl != null) {
                 if (pred != null || target != null) throw new IllegalArgumentException("give either --jsonl or --pred/--target, not both");
                 int lineNo = 0;
                 for (String line : readLines(jsonl)) {
                     lineNo++;
                     if (line.isBlank()) continue;
+                    lineOf.add(lineNo);
                     JsonNode node = parseLine(jsonl, lineNo, line);
                     targets.add(stringField(jsonl, lineNo, node, "target"));
                     predictions.add(stringField(jsonl, lineNo, node, "prediction"));
@@ -172,7 +174,14 @@ public final class ScoreCommand implements Runnable {
             if (bootstrap != null && bootstrap < 1) throw new IllegalArgumentException("--bootstrap needs a positive number of resamples");
             RougeScorer scorer = new RougeScorer(stem);
             List<Map<RougeType, RougeScore>> scores = new ArrayList<>(targets.size());
-            for (int i = 0; i < targets.size(); i++) scores.add(scorer.score(targets.get(i), predictions.get(i)));
+            for (int i = 0; i < targets.size(); i++) {
+                try {
+                    scores.add(scorer.score(targets.get(i), predictions.get(i)));
+                } catch (IllegalArgumentException e) {
+                    String where = jsonl != null ? jsonl + ":" + lineOf.get(i) : pred + ":" + (i + 1) + " and " + target + ":" + (i + 1);
+                    throw new IllegalArgumentException(where + ": " + e.getMessage());
+                }
+            }
             ObjectNode out = JSON.createObjectNode();
             ArrayNode pairs = out.putArray("pairs");
             for (Map<RougeType, RougeScore> s : scores) pairs.add(rougeJson(s));
@@ -210,11 +219,7 @@ public final class ScoreCommand implements Runnable {
     // ---- shared input handling: every error names the file (and line) ----
 
     static List<String> readLines(Path file) {
-        try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        return org.petl.core.io.TextFiles.readLines(file);
     }
 
     private static JsonNode parseLine(Path file, int lineNo, String line) {
@@ -222,7 +227,7 @@ public final class ScoreCommand implements Runnable {
         try {
             node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-            throw lineError(file, lineNo, "not valid JSON (" + e.getOriginalMessage() + ")");
+            throw lineError(file, lineNo, "not valid JSON (" + org.petl.core.io.TextFiles.quote(e.getOriginalMessage(), 160) + ")");
         }
         if (node == null || !node.isObject()) throw lineError(file, lineNo, "expected a JSON object");
         return node;

@@ -53,7 +53,7 @@ class MethodsOnMiniLmTest {
         return graph(false);
     }
 
-    /** Full fine-tuning needs the one-hot embedding lookup (SameDiff's gather gradient is wrong for repeated ids). */
+    /** Full fine-tuning needs lookups with a correct gradient (SameDiff's gather gradient is wrong for repeated ids). */
     static EncoderGraph graph(boolean trainableEmbeddings) {
         return EncoderGraph.build(model.config(), model.weights(),
                 new EncoderGraph.Options(new EncoderGraph.HeadConfig(2, EncoderGraph.Pooling.MEAN, false), trainableEmbeddings, 0, 0, 7));
@@ -190,6 +190,23 @@ class MethodsOnMiniLmTest {
         assertTrue(last < first, spec + ": loss " + first + " -> " + last);
         if (!spec.equals("full") && !spec.equals("head") && !spec.equals("bitfit")) {
             assertTrue(a.added().size() > 0, spec + " added parameters");
+        }
+    }
+
+    @Test
+    void fullFineTuningTrainsTheWordTableOnExactlyTheRowsOfTheBatch() {
+        EncoderGraph g = graph(true);
+        AppliedMethod a = Rewriter.apply(g, Methods.parse("full"), 5);
+        String word = "embeddings.word_embeddings.weight";
+        assertTrue(a.trainable().contains(word), "full trains the word table");
+        INDArray grad = g.sameDiff().calculateGradients(inputs(), List.of(word)).get(word);
+        INDArray ids = inputs().get("input_ids"), mask = inputs().get("attention_mask");
+        Set<Integer> seen = new HashSet<>(); // padding is masked out of every key and of the pooling: no gradient
+        for (int b = 0; b < ids.rows(); b++) for (int t = 0; t < ids.columns(); t++) if (mask.getDouble(b, t) > 0) seen.add(ids.getInt(b, t));
+        INDArray rowNorms = grad.norm2(1);
+        for (int row = 0; row < rowNorms.length(); row++) {
+            boolean nonZero = rowNorms.getDouble(row) > 0;
+            assertEquals(seen.contains(row), nonZero, "row " + row + " of the word table: gradient iff a real token of the batch uses it");
         }
     }
 

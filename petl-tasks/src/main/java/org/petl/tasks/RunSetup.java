@@ -72,6 +72,7 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
             case "hf" -> EncoderGraph.HeadConfig.transformers(taskData.numLabels());
             default -> throw new IllegalArgumentException("head must be petl or hf, got '" + head + "'");
         };
+        int maxLength = effectiveMaxLength(pretrained);
         EncoderGraph graph = EncoderGraph.build(pretrained.config(), pretrained.weights(),
                 new EncoderGraph.Options(headConfig, method.fullFineTuning(), dropout, dropout, seed));
         AppliedMethod applied;
@@ -85,6 +86,22 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
             AdapterFiles.assignBase(graph, loaded.base(), adapterDir);
         }
         return new Prepared(pretrained, graph, applied, taskData, new TokenizerBatcher(pretrained.tokenizer(), maxLength), method);
+    }
+
+    private static final java.util.Set<String> TOLD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * The max length inputs are truncated to: {@code maxLength}, or the model's position table when that is
+     * shorter (said once per model and length on stderr). Longer inputs would index past the position table.
+     */
+    int effectiveMaxLength(PretrainedEncoder pretrained) {
+        int limit = pretrained.config().maxTokens();
+        if (maxLength <= limit) return maxLength;
+        if (TOLD.add(pretrained.name() + "/" + maxLength)) {
+            System.err.println("note: --max-len " + maxLength + " is beyond " + pretrained.name() + "'s " + limit
+                    + " positions; inputs are truncated to " + limit + " tokens");
+        }
+        return limit;
     }
 
     /** Sentences whose tokens start prefixes with init=tokens: the first training examples (text only, no labels). */

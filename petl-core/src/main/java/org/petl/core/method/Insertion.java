@@ -10,6 +10,11 @@ public enum Insertion {
     SEQUENTIAL,
     /** Input is x, the sub-layer's input (parallel adapter; prefix reads x through Wq). */
     PARALLEL,
+    /**
+     * Input is the residual stream entering the sub-layer: the same as PARALLEL in post-LN models; in pre-LN models
+     * (mBART) the un-normalised stream, which the paper code's parallel FFN adapter reads.
+     */
+    RESIDUAL_PARALLEL,
     /** Input is the input of the projection that produces h (LoRA: Wq x → x; W2 act(W1 x) → act(W1 x)). */
     PROJECTION_PARALLEL,
     /** Per attention head, from the sub-layer input through the module's query projection (prefix, MHPA). */
@@ -22,6 +27,7 @@ public enum Insertion {
         return switch (this) {
             case SEQUENTIAL, POST_NORM -> site;
             case PARALLEL, MULTI_HEAD_PARALLEL -> site.at(Point.INPUT);
+            case RESIDUAL_PARALLEL -> site.at(Point.RESIDUAL);
             case PROJECTION_PARALLEL -> site.at(switch (site.point()) {
                 case Q -> Point.INPUT;
                 case K, V -> Point.CONTEXT;

@@ -27,6 +27,15 @@ public interface MethodProvider {
 
     /** Typed access to {@code k=v} parameters with one-line errors naming the method and the parameter. */
     final class Args {
+        /**
+         * Largest bottleneck width, prefix length or MLP width a spec may ask for: 65,536 is 16x the widest model
+         * petl knows (BART-large's 4,096 FFN) and already 64M parameters per d=1024 site; anything larger is a typo
+         * that would only end in an out-of-memory error.
+         */
+        public static final int MAX_SIZE = 1 << 16;
+        /** Layer numbers a spec may name (0..MAX_LAYERS-1); no pretrained Transformer petl loads has 1,000 layers. */
+        public static final int MAX_LAYERS = 1000;
+
         private final String method;
         private final Map<String, String> values;
         private final java.util.Set<String> read = new java.util.HashSet<>();
@@ -66,7 +75,7 @@ public interface MethodProvider {
                 throw new MethodSpecException(method + ": " + key + "=" + v + " is not an integer");
             }
             if (n <= 0) throw new MethodSpecException(method + ": " + key + " must be positive, got " + n);
-            return n;
+            return checkSize(method, key, n);
         }
 
         public int nonNegativeInt(String key, int def) {
@@ -76,7 +85,7 @@ public interface MethodProvider {
             try {
                 int n = Integer.parseInt(v.trim());
                 if (n < 0) throw new MethodSpecException(method + ": " + key + " must not be negative, got " + n);
-                return n;
+                return n == 0 ? 0 : checkSize(method, key, n);
             } catch (NumberFormatException e) {
                 throw new MethodSpecException(method + ": " + key + "=" + v + " is not an integer");
             }
@@ -95,25 +104,49 @@ public interface MethodProvider {
             }
         }
 
+        /** A size ({@code r}, {@code l}, {@code mid}) within {@link #MAX_SIZE}; {@code method} null for JSON files. */
+        public static int checkSize(String method, String key, int n) {
+            if (n <= 0) throw new MethodSpecException((method == null ? "" : method + ": ") + key + " must be positive, got " + n);
+            if (n > MAX_SIZE) {
+                throw new MethodSpecException((method == null ? "" : method + ": ") + key + "=" + n + " is larger than " + MAX_SIZE
+                        + " (16x the widest model petl knows; the parameters alone would not fit in memory)");
+            }
+            return n;
+        }
+
+        /**
+         * {@code layers=0-5}, {@code 0,2,4} or {@code all}: the layer numbers, in order, without repeats; empty means
+         * every layer. An empty range ({@code 1-0}), negative numbers and numbers of {@link #MAX_LAYERS} or more are
+         * refused here; numbers beyond the actual model are refused when the method meets the model.
+         */
         public List<Integer> layers() {
             read.add("layers");
             String v = values.get("layers");
             if (v == null || v.isBlank() || v.equals("all")) return List.of();
-            List<Integer> out = new java.util.ArrayList<>();
-            try {
-                for (String part : v.split("[,;]")) {
-                    String p = part.trim();
-                    if (p.contains("-")) {
+            java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+            String bad = method + ": layers=" + v + " is not a layer list like 0-5 or 0,2,4";
+            for (String part : v.split("[,;]", -1)) {
+                String p = part.trim();
+                int a, b;
+                try {
+                    if (p.matches("\\d+\\s*-\\s*\\d+")) {
                         String[] ab = p.split("-");
-                        for (int i = Integer.parseInt(ab[0]); i <= Integer.parseInt(ab[1]); i++) out.add(i);
+                        a = Integer.parseInt(ab[0].trim());
+                        b = Integer.parseInt(ab[1].trim());
                     } else {
-                        out.add(Integer.parseInt(p));
+                        a = b = Integer.parseInt(p);
                     }
+                } catch (NumberFormatException e) {
+                    throw new MethodSpecException(bad);
                 }
-            } catch (RuntimeException e) {
-                throw new MethodSpecException(method + ": layers=" + v + " is not a layer list like 0-5 or 0,2,4");
+                if (a < 0) throw new MethodSpecException(bad + " (layers are numbered from 0)");
+                if (b < a) throw new MethodSpecException(method + ": layers=" + p + " is an empty range (write " + b + "-" + a + "?)");
+                if (b >= MAX_LAYERS) {
+                    throw new MethodSpecException(method + ": layers=" + p + " asks for layer " + b + "; no model has " + MAX_LAYERS + " layers");
+                }
+                for (int i = a; i <= b; i++) out.add(i);
             }
-            return out;
+            return List.copyOf(out);
         }
 
         /** Rejects parameters the method did not read. */

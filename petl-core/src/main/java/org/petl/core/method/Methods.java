@@ -34,12 +34,16 @@ public final class Methods {
         return List.copyOf(byName.values());
     }
 
+    /** Longest spec read: far beyond any real union of presets, short enough that a pasted file is refused at once. */
+    static final int MAX_SPEC = 2000;
+
     public static PetlMethod parse(String spec) {
         if (spec == null || spec.isBlank()) throw new MethodSpecException("empty method specification");
         String s = spec.trim();
         if (s.startsWith("@") || s.endsWith(".json")) return fromJsonFile(Path.of(s.startsWith("@") ? s.substring(1) : s));
+        if (s.length() > MAX_SPEC) throw new MethodSpecException("method specification is " + s.length() + " characters long; at most " + MAX_SPEC + " are read");
         PetlMethod result = null;
-        for (String part : s.split("\\+")) {
+        for (String part : s.split("\\+", -1)) {
             PetlMethod m = parseOne(part.trim());
             result = result == null ? m : result.plus(m);
         }
@@ -84,7 +88,7 @@ public final class Methods {
     public static PetlMethod fromJsonFile(Path file) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(Files.readString(file));
+            root = new ObjectMapper().readTree(org.petl.core.io.TextFiles.readString(file));
         } catch (IOException e) {
             throw new MethodSpecException(file + ": cannot read method file (" + e.getMessage().lines().findFirst().orElse("") + ")");
         }
@@ -102,7 +106,7 @@ public final class Methods {
             String type = m.path("type").asText("delta");
             try {
                 switch (type) {
-                    case "prompt" -> out.add(new Modification.PromptTuning(name, m.path("l").asInt()));
+                    case "prompt" -> out.add(new Modification.PromptTuning(name, size(m, "l", null)));
                     case "bitfit" -> out.add(new Modification.BiasTuning(name));
                     case "delta" -> out.add(new Modification.Delta(name, form(m.path("form")), placement(m.path("site")),
                             enumOf(Insertion.class, m.path("insertion").asText("parallel")), composition(m.path("composition"))));
@@ -118,15 +122,28 @@ public final class Methods {
     private static FunctionalForm form(JsonNode f) {
         String type = f.path("type").asText("");
         return switch (type) {
-            case "bottleneck" -> new Bottleneck(f.path("r").asInt(), Nonlinearity.parse(f.path("act").asText("relu")),
+            case "bottleneck" -> new Bottleneck(size(f, "r", null), Nonlinearity.parse(f.path("act").asText("relu")),
                     enumOf(Bottleneck.LayerNormPlacement.class, f.path("layer_norm").asText("none")), f.path("bias").asBoolean(true),
                     enumOf(Init.class, f.path("init").asText("normal")), f.path("inner_scale").asDouble(1.0));
-            case "prefix_attention" -> new PrefixAttention(f.path("l").asInt(), Nonlinearity.parse(f.path("act").asText("softmax")),
+            case "prefix_attention" -> new PrefixAttention(size(f, "l", null), Nonlinearity.parse(f.path("act").asText("softmax")),
                     f.path("scaled").asBoolean(true), f.path("norm_query").asBoolean(false),
-                    f.path("mid").asInt(0) > 0 ? new PrefixSource.Mlp(f.path("mid").asInt())
+                    size(f, "mid", 0) > 0 ? new PrefixSource.Mlp(size(f, "mid", 0))
                             : new PrefixSource.Direct(f.path("init").asText("random").equals("tokens")));
             default -> throw new MethodSpecException("form.type '" + type + "' is not bottleneck or prefix_attention");
         };
+    }
+
+    /** A positive integer size field ({@code r}, {@code l}, {@code mid}); {@code def} null: required. */
+    private static int size(JsonNode node, String key, Integer def) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            if (def == null) throw new MethodSpecException("needs \"" + key + "\"");
+            return def;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) throw new MethodSpecException("\"" + key + "\" must be an integer, got " + v);
+        int n = v.asInt();
+        if (def != null && n == 0 && def == 0) return 0;
+        return MethodProvider.Args.checkSize(null, key, n);
     }
 
     private static Composition composition(JsonNode c) {
@@ -145,7 +162,17 @@ public final class Methods {
         Set<Site.Module> modules = enums(Site.Module.class, s.path("modules"), null);
         Set<Site.Point> points = enums(Site.Point.class, s.path("points"), null);
         List<Integer> layers = new ArrayList<>();
-        s.path("layers").forEach(n -> layers.add(n.asInt()));
+        JsonNode ls = s.path("layers");
+        if (!ls.isMissingNode() && !ls.isArray()) throw new MethodSpecException("site.layers must be an array of layer numbers, got " + ls);
+        for (JsonNode n : ls) {
+            if (!n.isIntegralNumber() || !n.canConvertToInt()) throw new MethodSpecException("site.layers holds " + n + ", not a layer number");
+            int layer = n.asInt();
+            if (layer < 0 || layer >= MethodProvider.Args.MAX_LAYERS) {
+                throw new MethodSpecException("site.layers holds " + layer + ": layers are numbered 0.." + (MethodProvider.Args.MAX_LAYERS - 1));
+            }
+            if (!layers.contains(layer)) layers.add(layer);
+        }
+        if (ls.isArray() && ls.isEmpty()) throw new MethodSpecException("site.layers is empty (leave it out for every layer)");
         if (modules == null || points == null) throw new MethodSpecException("site needs \"modules\" and \"points\"");
         return new Placement(stacks, modules, points, layers);
     }

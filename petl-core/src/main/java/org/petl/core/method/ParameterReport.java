@@ -67,6 +67,12 @@ public record ParameterReport(String architecture, String method, long formula, 
     }
 
     private static List<Site> selected(Placement p, List<Site> sites, Architecture arch) {
+        for (Site.Stack st : p.stacks()) {
+            int n = arch.layers(st);
+            for (int i : p.layers()) {
+                if (n > 0 && i >= n) throw new MethodSpecException("layer " + i + " does not exist: the " + st.name().toLowerCase(java.util.Locale.ROOT) + " of " + arch.name() + " has " + n + " layers (0-" + (n - 1) + ")");
+            }
+        }
         List<Site> out = new java.util.ArrayList<>();
         for (Site s : sites) {
             if (p.stacks().contains(s.stack()) && p.modules().contains(s.module()) && p.points().contains(s.point())

@@ -140,7 +140,7 @@ public final class Rewriter {
         Site inSite = d.insertion().inputSite(site);
         SDVariable input = g.site(inSite).orElseThrow();
         if (d.insertion() == Insertion.POST_NORM) {
-            SDVariable residual = g.site(site.at(Point.INPUT)).orElseThrow();
+            SDVariable residual = g.site(site.at(Point.RESIDUAL)).orElseThrow();
             input = g.residualNorm(site).apply(h.add(residual));
         }
         Delta delta = d.form().build(ctx, input, g.width(inSite), g.width(site));
@@ -186,7 +186,7 @@ public final class Rewriter {
         int d = g.hidden();
         SDVariable tile = sd.concat(0, batch, sd.constant(Nd4j.createFromArray(1L, 1L)));
         for (int j = 0; j < 2; j++) {
-            Site s = heads.at(j == 0 ? Point.K : Point.V);
+            Site s = heads.at(j == 0 ? Point.KEYS : Point.VALUES);
             SDVariable x = g.site(s).orElseThrow();
             SDVariable x3 = sd.reshape(x, sd.concat(0, batch, sd.constant(Nd4j.createFromArray(-1L, d))));
             SDVariable p3 = sd.tile(sd.expandDims(kv[j], 0), tile);

@@ -21,12 +21,23 @@ public record Site(Stack stack, int layer, Module module, Point point) {
     public enum Module { SELF_ATTN, CROSS_ATTN, FFN, EMBEDDINGS }
 
     public enum Point {
-        /** Sub-layer input x (attention: the query side). The input of parallel insertion. */
+        /**
+         * The residual stream entering the sub-layer (the value its residual adds back). Equals INPUT in post-LN
+         * models; in pre-LN models (mBART) INPUT is LN(RESIDUAL).
+         */
+        RESIDUAL,
+        /** Sub-layer input x as the sub-layer computes on it (attention: the query side). The input of parallel insertion. */
         INPUT,
         /** Attention key/value side (= INPUT for self-attention, the encoder output for cross-attention). */
         CONTEXT,
         /** Projection outputs Wq x, Wk c, Wv c (bias included), before the split into heads. */
         Q, K, V,
+        /**
+         * The keys and values the attention attends over, [N_keys, d]: K and V, after a decoder step's cached
+         * past rows (equal to K and V without a cache). Prefix tuning prepends its slots here, so the cache never
+         * holds prefixes.
+         */
+        KEYS, VALUES,
         /** Additive attention mask, broadcastable to [B, H, T_q, S]; at the embeddings the 0/1 token mask [B, T]. */
         MASK,
         /** Attention logits s·q kᵀ + mask [B, H, T, S], before the softmax (the gated prefix form reads them). */

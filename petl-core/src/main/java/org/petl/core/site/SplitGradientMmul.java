@@ -1,14 +1,6 @@
 package org.petl.core.site;
 
-import java.lang.reflect.Field;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.nd4j.imports.converters.DifferentialFunctionClassHolder;
-import org.nd4j.linalg.api.ops.CustomOpDescriptor;
-import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
@@ -27,8 +19,8 @@ public final class SplitGradientMmul extends Mmul {
 
     public static final String OP_NAME = "petl_split_matmul";
 
-    /** Whether ND4J accepted the registration (see {@link #register}); false means plain matmuls are built. */
-    public static final boolean AVAILABLE = register();
+    /** Whether ND4J accepted the registration (see {@link OpAliases}); false means plain matmuls are built. */
+    public static final boolean AVAILABLE = OpAliases.register(OP_NAME, "matmul", SplitGradientMmul.class, Mmul.class);
 
     /** Benchmarks only: graphs built while set get plain matmuls (SameDiff's fused backward), for an A/B in one run. */
     private static final ThreadLocal<Boolean> FUSED = ThreadLocal.withInitial(() -> false);
@@ -52,53 +44,6 @@ public final class SplitGradientMmul extends Mmul {
     @Override
     public String opName() {
         return OP_NAME;
-    }
-
-    /**
-     * Adds the op name to the executioner's table of native ops (as an alias of matmul) and to the class table used
-     * when SameDiff recreates ops. Both are ND4J internals; if either is missing (another ND4J version or backend),
-     * {@link #of} falls back to the plain matmul: slower backward, same results.
-     */
-    @SuppressWarnings("unchecked")
-    private static boolean register() {
-        try {
-            OpExecutioner executioner = Nd4j.getExecutioner();
-            CustomOpDescriptor matmul = executioner.getCustomOperations().get("matmul");
-            if (matmul == null) return false;
-            Field table = field(executioner.getClass(), "customOps");
-            Map<String, CustomOpDescriptor> ops = (Map<String, CustomOpDescriptor>) table.get(executioner);
-            if (!ops.containsKey(OP_NAME)) {
-                Map<String, CustomOpDescriptor> withAlias = new HashMap<>(ops);
-                withAlias.put(OP_NAME, matmul);
-                table.set(executioner, Collections.unmodifiableMap(withAlias));
-            }
-            DifferentialFunctionClassHolder holder = DifferentialFunctionClassHolder.getInstance();
-            Map<Long, Class<?>> byHash = (Map<Long, Class<?>>) field(DifferentialFunctionClassHolder.class, "customOpHashToClass").get(holder);
-            Map<Long, Map<String, Class<?>>> byHashAndName =
-                    (Map<Long, Map<String, Class<?>>>) field(DifferentialFunctionClassHolder.class, "customOpHashToClasses").get(holder);
-            Map<String, Class<?>> named = byHashAndName.computeIfAbsent(matmul.getHash(), h -> {
-                Map<String, Class<?>> m = new HashMap<>();
-                m.put("matmul", byHash.getOrDefault(h, Mmul.class));
-                return m;
-            });
-            named.put(OP_NAME, SplitGradientMmul.class);
-            return true;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    private static Field field(Class<?> type, String name) throws NoSuchFieldException {
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            try {
-                Field f = c.getDeclaredField(name);
-                f.setAccessible(true);
-                return f;
-            } catch (NoSuchFieldException e) {
-                // look in the superclass
-            }
-        }
-        throw new NoSuchFieldException(type.getName() + "." + name);
     }
 
     /** Runs {@code build} with SameDiff's fused MmulBp backward for the matmuls it creates (the old behaviour). */

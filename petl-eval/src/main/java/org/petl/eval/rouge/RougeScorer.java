@@ -80,25 +80,52 @@ public final class RougeScorer {
         return counts;
     }
 
+    /**
+     * Most token comparisons one pair may cost (|target| x |prediction|): about 10 s of CPU. LCS needs every
+     * comparison, so longer texts are refused with this reason instead of running for hours; memory is linear
+     * in the text length at any size.
+     */
+    public static final long MAX_LCS_CELLS = 1_000_000_000L;
+
+    static void checkLcsSize(int target, int prediction) {
+        long cells = (long) target * prediction;
+        if (cells > MAX_LCS_CELLS) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "too long for ROUGE-L: %,d target x %,d prediction tokens = %,d comparisons, more than the %,d petl allows per pair"
+                            + " (the longest common subsequence compares every token pair); split the texts into shorter segments",
+                    target, prediction, cells, MAX_LCS_CELLS));
+        }
+    }
+
     static RougeScore lcsScore(List<String> target, List<String> prediction) {
         if (target.isEmpty() || prediction.isEmpty()) return RougeScore.ZERO;
-        int[][] table = lcsTable(target, prediction);
-        int lcs = table[target.size()][prediction.size()];
+        checkLcsSize(target.size(), prediction.size());
+        int lcs = lcsLength(target, prediction);
         return RougeScore.of((double) lcs / prediction.size(), (double) lcs / target.size());
     }
 
-    /** The standard DP table, (|ref|+1) x (|can|+1), int rows so the inner loop stays on primitives. */
-    static int[][] lcsTable(List<String> ref, List<String> can) {
-        int rows = ref.size(), cols = can.size();
-        int[][] t = new int[rows + 1][cols + 1];
-        for (int i = 1; i <= rows; i++) {
-            String r = ref.get(i - 1);
-            int[] cur = t[i], prev = t[i - 1];
-            for (int j = 1; j <= cols; j++) {
-                cur[j] = r.equals(can.get(j - 1)) ? prev[j - 1] + 1 : Math.max(prev[j], cur[j - 1]);
-            }
+    /** LCS length with two DP rows: memory linear in |can|. */
+    static int lcsLength(List<String> ref, List<String> can) {
+        int cols = can.size();
+        int[] prev = new int[cols + 1], cur = new int[cols + 1];
+        for (String r : ref) {
+            for (int j = 1; j <= cols; j++) cur[j] = r.equals(can.get(j - 1)) ? prev[j - 1] + 1 : Math.max(prev[j], cur[j - 1]);
+            int[] t = prev;
+            prev = cur;
+            cur = t;
         }
-        return t;
+        return prev[cols];
+    }
+
+    /** Rows {@code from+1..to} of the DP table, computed from row {@code from}; {@code out[0]} is row {@code from}. */
+    private static void lcsRows(List<String> ref, List<String> can, int[] start, int from, int to, int[][] out) {
+        System.arraycopy(start, 0, out[0], 0, start.length);
+        for (int i = from + 1; i <= to; i++) {
+            String r = ref.get(i - 1);
+            int[] cur = out[i - from], prev = out[i - from - 1];
+            cur[0] = 0;
+            for (int j = 1; j < cur.length; j++) cur[j] = r.equals(can.get(j - 1)) ? prev[j - 1] + 1 : Math.max(prev[j], cur[j - 1]);
+        }
     }
 
     /** rougeLsum: union LCS per target line, hits capped by the remaining token counts on both sides. */
@@ -111,6 +138,7 @@ public final class RougeScorer {
         Map<String, int[]> cntR = new HashMap<>(), cntC = new HashMap<>();
         for (List<String> s : refSents) for (String tok : s) cntR.computeIfAbsent(tok, x -> new int[1])[0]++;
         for (List<String> s : canSents) for (String tok : s) cntC.computeIfAbsent(tok, x -> new int[1])[0]++;
+        checkLcsSize(m, n);
         long hits = 0;
         for (List<String> r : refSents) {
             boolean[] inUnion = new boolean[r.size()];
@@ -129,17 +157,43 @@ public final class RougeScorer {
         return RougeScore.of((double) hits / n, (double) hits / m);
     }
 
-    /** rouge_score's {@code _backtrack_norec}: marks the ref positions of one LCS, read from the bottom-right. */
+    /**
+     * rouge_score's {@code _backtrack_norec}: marks the ref positions of one LCS, read from the bottom-right. The
+     * walk needs the table's values, but never all of it at once: every k-th row (k ≈ √|ref|) is kept, and the
+     * k rows of a block are recomputed from their checkpoint when the walk enters it, so memory is O(√|ref|·|can|)
+     * and the path is exactly the full table's.
+     */
     private static void markLcs(List<String> ref, List<String> can, boolean[] mark) {
         if (ref.isEmpty() || can.isEmpty()) return;
-        int[][] t = lcsTable(ref, can);
-        int i = ref.size(), j = can.size();
+        int rows = ref.size(), cols = can.size();
+        int k = Math.max(1, (int) Math.ceil(Math.sqrt(rows)));
+        int blocks = (rows + k - 1) / k;
+        int[][] checkpoints = new int[blocks + 1][];
+        int[] row = new int[cols + 1], next = new int[cols + 1];
+        checkpoints[0] = row.clone();
+        for (int i = 1; i <= rows; i++) {
+            String r = ref.get(i - 1);
+            next[0] = 0;
+            for (int j = 1; j <= cols; j++) next[j] = r.equals(can.get(j - 1)) ? row[j - 1] + 1 : Math.max(row[j], next[j - 1]);
+            int[] t = row;
+            row = next;
+            next = t;
+            if (i % k == 0) checkpoints[i / k] = row.clone();
+        }
+        int[][] block = new int[k + 1][cols + 1];
+        int i = rows, j = cols;
+        int blockFrom = -1;
         while (i > 0 && j > 0) {
+            int from = ((i - 1) / k) * k;     // the block holding rows i-1 and i
+            if (from != blockFrom) {
+                lcsRows(ref, can, checkpoints[from / k], from, Math.min(from + k, rows), block);
+                blockFrom = from;
+            }
             if (ref.get(i - 1).equals(can.get(j - 1))) {
                 mark[i - 1] = true;
                 i--;
                 j--;
-            } else if (t[i][j - 1] > t[i - 1][j]) {
+            } else if (block[i - from][j - 1] > block[i - 1 - from][j]) {
                 j--;
             } else {
                 i--;

@@ -1,6 +1,7 @@
 package org.petl.models.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.petl.core.arch.ModelDescription;
 import org.petl.core.method.Bottleneck;
 import org.petl.core.method.Bottleneck.LayerNormPlacement;
 import org.petl.core.method.Composition;
@@ -37,6 +38,15 @@ public final class PaperCode {
     public static final String ATTN = "attn", FFN = "ffn";
 
     public static PetlMethod translate(JsonNode args) {
+        return translate(args, null);
+    }
+
+    /**
+     * @param model the model the options act on (its family decides the one place where the code differs between
+     *              families: mBART's cross_attn_relu uses the module's scaled query, without LayerNorm); null = RoBERTa
+     */
+    public static PetlMethod translate(JsonNode args, ModelDescription model) {
+        boolean mbart = model != null && model.family() == ModelDescription.Family.MBART;
         List<Modification> mods = new ArrayList<>();
         String attnMode = args.path("attn_mode").asText("none");
         String attnOption = args.path("attn_option").asText("none");
@@ -49,7 +59,7 @@ public final class PaperCode {
             }
             case "prefix", "prefix_nomlp" -> {
                 PrefixSource source = attnMode.equals("prefix") ? new PrefixSource.Mlp(mid) : new PrefixSource.Direct();
-                mods.add(prefix(attnOption, composition, attnBn, source));
+                mods.add(prefix(attnOption, composition, attnBn, source, mbart));
             }
             case "adapter" -> {
                 // attention adapters: LayerNorm "in", scale 1, whatever the ffn_adapter_* options say
@@ -87,7 +97,8 @@ public final class PaperCode {
                 Composition comp = after ? new Composition.Add() : new Composition.Scaled(scalar);
                 Insertion ins = switch (args.path("ffn_option").asText()) {
                     case "sequential" -> Insertion.SEQUENTIAL;
-                    case "parallel" -> Insertion.PARALLEL;
+                    // the adapter reads the residual stream entering the FFN (= its input in post-LN models)
+                    case "parallel" -> Insertion.RESIDUAL_PARALLEL;
                     case "pfeiffer" -> Insertion.POST_NORM;
                     default -> throw new MethodSpecException("paper code: unknown ffn_option '" + args.path("ffn_option").asText() + "'");
                 };
@@ -100,7 +111,7 @@ public final class PaperCode {
         return new PetlMethod("paper-code:" + attnMode + "/" + attnOption + "/" + composition + "+" + ffnMode + "/" + args.path("ffn_option").asText(), mods, false);
     }
 
-    private static Modification prefix(String option, String composition, int l, PrefixSource source) {
+    private static Modification prefix(String option, String composition, int l, PrefixSource source, boolean mbart) {
         Placement heads = Placement.attention(Point.HEADS);
         return switch (option + "/" + composition) {
             case "concat/add" -> new Modification.Delta(ATTN, new PrefixAttention(l, Nonlinearity.SOFTMAX, true, false, source), heads,
@@ -110,7 +121,8 @@ public final class PaperCode {
                     Insertion.MULTI_HEAD_PARALLEL, new Composition.Gated(Composition.Gated.Execution.EXPLICIT));
             case "cross_attn_noln/add" -> new Modification.Delta(ATTN, new PrefixAttention(l, Nonlinearity.SOFTMAX, true, false, source), heads,
                     Insertion.MULTI_HEAD_PARALLEL, new Composition.Add());
-            case "cross_attn_relu/add" -> new Modification.Delta(ATTN, new PrefixAttention(l, Nonlinearity.RELU, false, true, source), heads,
+            // BART: unscaled query from a layer-normed input; MBartAttention uses the ordinary scaled query
+            case "cross_attn_relu/add" -> new Modification.Delta(ATTN, new PrefixAttention(l, Nonlinearity.RELU, mbart, !mbart, source), heads,
                     Insertion.MULTI_HEAD_PARALLEL, new Composition.Add());
             default -> throw new MethodSpecException("paper code: unsupported prefix attn_option/attn_composition '" + option + "/" + composition + "'");
         };
@@ -152,6 +164,66 @@ public final class PaperCode {
             return null;
         }
         return generatorOrDirect(name, "encoder", "decoder_self_attn", "self_attn");
+    }
+
+    private static final Pattern SEQ2SEQ_LAYER = Pattern.compile("pretrained_model\\.model\\.(encoder|decoder)\\.layers\\.(\\d+)\\.(.+)");
+
+    /**
+     * Maps a tensor of the BART/mBART cases (wrapper names of PETLEncDecModel); null when it has no place in the
+     * method. {@code args} decides where an attention adapter sits (sequential: after Wo; parallel: at the heads).
+     */
+    public static Target seq2seqTarget(String name, JsonNode args) {
+        if (name.equals("pretrained_model.model.encoder.ef_prefix_emb.weight")) return new Target("prompt.encoder.embedding", false, false);
+        if (name.startsWith("pretrained_model.") && name.endsWith("bias") && !name.contains(".ef_")) {
+            return new Target(name.substring("pretrained_model.".length()), false, true);
+        }
+        Matcher m = SEQ2SEQ_LAYER.matcher(name);
+        if (m.matches()) {
+            String layer = m.group(1) + ".layer." + m.group(2) + ".";
+            String rest = m.group(3);
+            String adapterPoint = args.path("attn_option").asText().equals("parallel") ? "heads." : "output.";
+            String[][] rules = {
+                    {"self_attn.ef_attn_adapter.", ATTN + "." + layer + "self_attn." + adapterPoint},
+                    {"encoder_attn.ef_attn_adapter.", ATTN + "." + layer + "cross_attn." + adapterPoint},
+                    {"self_attn.ef_transform_layer_norm.", ATTN + "." + layer + "self_attn.heads.query_norm."},
+                    {"encoder_attn.ef_transform_layer_norm.", ATTN + "." + layer + "cross_attn.heads.query_norm."},
+                    {"ef_ffn_adapter.", FFN + "." + layer + "ffn.output."},
+                    {"self_attn.q_proj.", ATTN + "." + layer + "self_attn.q."},
+                    {"self_attn.v_proj.", ATTN + "." + layer + "self_attn.v."},
+                    {"encoder_attn.q_proj.", ATTN + "." + layer + "cross_attn.q."},
+                    {"encoder_attn.v_proj.", ATTN + "." + layer + "cross_attn.v."},
+                    {"fc1.", FFN + "." + layer + "ffn.hidden_pre."},
+                    {"fc2.", FFN + "." + layer + "ffn.output."},
+            };
+            for (String[] r : rules) {
+                if (rest.startsWith(r[0])) {
+                    String local = rest.substring(r[0].length());
+                    if (r[1].endsWith("query_norm.")) return new Target(r[1] + local, false, false);
+                    return module(r[1], local);
+                }
+            }
+            return null;
+        }
+        Matcher g = GENERATOR.matcher(name);
+        if (g.matches()) {
+            String gen = ATTN + ".generator." + switch (g.group(1)) {
+                case "wte", "control_trans" -> "decoder.self_attn";
+                case "wte2", "control_trans2" -> "decoder.cross_attn";
+                default -> "encoder.self_attn";
+            };
+            if (g.group(1).startsWith("wte")) return new Target(gen + ".embedding", false, false);
+            return new Target(gen + ".mlp." + g.group(3) + "." + g.group(4), g.group(4).equals("weight"), false);
+        }
+        Matcher d = DIRECT.matcher(name);
+        if (d.matches()) {
+            String where = switch (d.group(1)) {
+                case "encoder_attn" -> "encoder.layer." + d.group(3) + ".self_attn";
+                case "decoder_self_attn" -> "decoder.layer." + d.group(3) + ".self_attn";
+                default -> "decoder.layer." + d.group(3) + ".cross_attn";
+            };
+            return new Target(ATTN + "." + where + ".heads." + d.group(2), false, false);
+        }
+        return null;
     }
 
     private static Target module(String scope, String local) {

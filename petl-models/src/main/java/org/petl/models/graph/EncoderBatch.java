@@ -75,12 +75,15 @@ public record EncoderBatch(int[][] inputIds, int[][] tokenTypeIds, int[][] atten
         return pos;
     }
 
+    /** The graph's inputs; every id is checked against the model's tables first ({@link TableBounds}). */
     public Map<String, INDArray> placeholders(EncoderConfig cfg, float keep) {
+        int[][] types = tokenTypeIds != null ? tokenTypeIds : new int[batchSize()][length()];
+        int[][] positions = positionIds(cfg);
+        TableBounds.check(cfg, inputIds, types, positions);
         Map<String, INDArray> m = new HashMap<>();
         m.put("input_ids", Nd4j.createFromArray(inputIds).castTo(DataType.INT));
-        int[][] types = tokenTypeIds != null ? tokenTypeIds : new int[batchSize()][length()];
         m.put("token_type_ids", Nd4j.createFromArray(types).castTo(DataType.INT));
-        m.put("position_ids", Nd4j.createFromArray(positionIds(cfg)).castTo(DataType.INT));
+        m.put("position_ids", Nd4j.createFromArray(positions).castTo(DataType.INT));
         m.put("attention_mask", Nd4j.createFromArray(attentionMask).castTo(DataType.FLOAT));
         m.put("dropout_keep", Nd4j.scalar(keep));
         return m;

@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.petl.core.io.WeightFileException;
+import org.petl.core.site.EmbeddingGather;
 import org.petl.core.site.Site;
 import org.petl.core.site.Site.Module;
 import org.petl.core.site.Site.Point;
@@ -33,8 +34,7 @@ import java.util.function.UnaryOperator;
  * <p>Placeholders: {@code input_ids}, {@code token_type_ids}, {@code position_ids} (INT [B, T]),
  * {@code attention_mask} (FLOAT [B, T]), {@code dropout_keep} (FLOAT scalar; 1 for inference), and with a head
  * {@code labels} (FLOAT [B, C] target distribution: one-hot, label-smoothed in the trainer). With trainable
- * embeddings the position and token-type lookups are one-hot products whose gradients add up repeated ids; the
- * word table stays fixed (see {@link #fixedParameters()}).
+ * embeddings every lookup (word, position, type) is an {@link EmbeddingGather}, whose gradient adds up repeated ids.
  * Outputs: {@code last_hidden_state} [B, T, d], {@code logits} [B, C], {@code loss}.
  */
 public final class EncoderGraph implements SiteGraph {
@@ -69,7 +69,7 @@ public final class EncoderGraph implements SiteGraph {
 
     /**
      * @param head                 classification head, or null for an encoder only
-     * @param trainableEmbeddings  position/type lookups as one-hot products whose gradient is right (full fine-tuning)
+     * @param trainableEmbeddings  lookups whose gradient is right (full fine-tuning trains every table)
      * @param hiddenDropout        dropout after embeddings and sub-layer outputs (0 = none in the graph)
      * @param attentionDropout     dropout on attention probabilities
      * @param seed                 initialisation of head weights absent from the checkpoint
@@ -129,15 +129,15 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable wordTable = param(w, "embeddings.word_embeddings.weight", cfg.vocab(), d);
         SDVariable posTable = param(w, "embeddings.position_embeddings.weight", cfg.maxPositions(), d);
         SDVariable typeTable = param(w, "embeddings.token_type_embeddings.weight", cfg.typeVocab(), d);
-        // the word table is always looked up with gather, which SameDiff M2.1 cannot differentiate (its gradient
-        // neither adds up repeated ids nor builds twice in one graph): the word table never trains, see fixedParameters()
-        SDVariable word = sd.gather(wordTable, sd.reshape(ids, -1), 0);
-        SDVariable pos, typ;
+        // lookups whose gradient is a scatter-add (SameDiff's own gather gradient neither adds up repeated ids nor
+        // builds twice in one graph): every table trains under full fine-tuning
+        SDVariable word, pos, typ;
         if (opts.trainableEmbeddings()) {
-            // one-hot products: their gradients add up repeated ids, and SameDiff builds only one gather gradient per graph
-            pos = sd.oneHot(sd.reshape(positions, -1), cfg.maxPositions()).castTo(DataType.FLOAT).mmul(posTable);
-            typ = sd.oneHot(sd.reshape(types, -1), cfg.typeVocab()).castTo(DataType.FLOAT).mmul(typeTable);
+            word = EmbeddingGather.of(sd, wordTable, sd.reshape(ids, -1), cfg.vocab());
+            pos = EmbeddingGather.of(sd, posTable, sd.reshape(positions, -1), cfg.maxPositions());
+            typ = EmbeddingGather.of(sd, typeTable, sd.reshape(types, -1), cfg.typeVocab());
         } else {
+            word = sd.gather(wordTable, sd.reshape(ids, -1), 0);
             pos = sd.gather(posTable, sd.reshape(positions, -1), 0);
             typ = sd.gather(typeTable, sd.reshape(types, -1), 0);
         }
@@ -163,15 +163,18 @@ public final class EncoderGraph implements SiteGraph {
         String p = "encoder.layer." + i + ".";
         int d = cfg.hidden();
         Site attn = Site.encoder(i, Module.SELF_ATTN, Point.INPUT);
+        register(attn.at(Point.RESIDUAL), sd.identity(attn.at(Point.RESIDUAL).name(), x));
         register(attn, sd.identity(attn.name(), x));
         SDVariable context = register(attn.at(Point.CONTEXT), sd.identity(attn.at(Point.CONTEXT).name(), x));
         SDVariable mask = register(attn.at(Point.MASK), sd.identity(attn.at(Point.MASK).name(), keyMask));
         SDVariable q = register(attn.at(Point.Q), linear(attn.at(Point.Q).name(), sites.get(attn), p + "attention.self.query", d, d, w));
         SDVariable k = register(attn.at(Point.K), linear(attn.at(Point.K).name(), context, p + "attention.self.key", d, d, w));
         SDVariable v = register(attn.at(Point.V), linear(attn.at(Point.V).name(), context, p + "attention.self.value", d, d, w));
+        SDVariable keys = register(attn.at(Point.KEYS), sd.identity(attn.at(Point.KEYS).name(), k));
+        SDVariable values = register(attn.at(Point.VALUES), sd.identity(attn.at(Point.VALUES).name(), v));
         int hs = cfg.headSize();
         SDVariable ctx = Blocks.attend(sd, attn.at(Point.SCORES).name(), Blocks.splitHeads(sd, q, batch, cfg.heads(), hs),
-                Blocks.splitHeads(sd, k, batch, cfg.heads(), hs), Blocks.splitHeads(sd, v, batch, cfg.heads(), hs),
+                Blocks.splitHeads(sd, keys, batch, cfg.heads(), hs), Blocks.splitHeads(sd, values, batch, cfg.heads(), hs),
                 mask, 1.0 / Math.sqrt(hs), opts.attentionDropout() > 0 ? keep : null);
         register(attn.at(Point.SCORES), sd.getVariable(attn.at(Point.SCORES).name()));
         SDVariable heads = register(attn.at(Point.HEADS), Blocks.mergeHeads(sd, attn.at(Point.HEADS).name(), ctx, d));
@@ -182,6 +185,7 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable a = layerNorm(p + "attn.residual_ln", out.add(x), attnLn, w);
 
         Site ffn = Site.encoder(i, Module.FFN, Point.INPUT);
+        register(ffn.at(Point.RESIDUAL), sd.identity(ffn.at(Point.RESIDUAL).name(), a));
         SDVariable fin = register(ffn, sd.identity(ffn.name(), a));
         SDVariable pre = register(ffn.at(Point.HIDDEN_PRE), linear(ffn.at(Point.HIDDEN_PRE).name(), fin, p + "intermediate.dense", d, cfg.ffn(), w));
         SDVariable hid = register(ffn.at(Point.HIDDEN), Blocks.activation(sd, ffn.at(Point.HIDDEN).name(), cfg.activation(), pre));
@@ -427,15 +431,6 @@ public final class EncoderGraph implements SiteGraph {
     @Override
     public List<String> baseParameters() {
         return List.copyOf(baseParams);
-    }
-
-    /**
-     * Base parameters that cannot train in this graph: the word-embedding table (looked up with gather, see above).
-     * Full fine-tuning trains everything else.
-     */
-    @Override
-    public List<String> fixedParameters() {
-        return List.of("embeddings.word_embeddings.weight");
     }
 
     @Override

@@ -8,7 +8,11 @@ import org.petl.models.tokenize.HfTextTokenizer;
 import org.petl.models.tokenize.TextTokenizer;
 import org.petl.models.tokenize.WordPieceTokenizerJson;
 import org.petl.models.weights.EncoderWeights;
+import org.petl.core.tensor.HostTensor;
+import org.petl.models.tokenize.Seq2SeqTokenizer;
 import org.petl.models.weights.HfFolderImporter;
+import org.petl.models.weights.HfSeq2SeqConfig;
+import org.petl.models.weights.Seq2SeqWeights;
 import org.petl.models.weights.ImportedWeights;
 import org.petl.models.weights.OnnxImporter;
 import org.petl.models.weights.TfBertImporter;
@@ -97,8 +101,46 @@ public final class ModelStore {
         if (spec instanceof OnnxJar o) return loadOnnxJar(nameOrDir, o);
         if (spec instanceof EasyBertJar e) return loadEasyBert(nameOrDir, e);
         Path dir = Path.of(nameOrDir);
-        if (Files.isDirectory(dir)) return loadHfFolder(dir);
+        if (Files.isDirectory(dir)) {
+            if (Files.isRegularFile(dir.resolve("config.json")) && HfSeq2SeqConfig.kind(dir) == HfSeq2SeqConfig.Kind.ENCODER_DECODER) {
+                throw new WeightFileException(dir.resolve("config.json") + ": is an encoder-decoder (" + HfSeq2SeqConfig.read(dir).family().modelType()
+                        + "); this needs an encoder (bert, roberta)");
+            }
+            return loadHfFolder(dir);
+        }
         throw unknown(nameOrDir);
+    }
+
+    /** Short name or HF folder path to a loaded, checked encoder-decoder (Maven repo and cache from the environment). */
+    public static PretrainedSeq2Seq resolveSeq2Seq(String nameOrDir) {
+        return fromEnvironment().loadSeq2Seq(nameOrDir);
+    }
+
+    /**
+     * An encoder-decoder: a Hugging Face BART/mBART folder ({@code config.json}, {@code model.safetensors} or
+     * {@code pytorch_model.bin}, {@code tokenizer.json}). An mBART folder whose tokenizer has no language codes,
+     * a config that doesn't match the weights, and a decoder-only or unknown model_type are each one line.
+     */
+    public PretrainedSeq2Seq loadSeq2Seq(String nameOrDir) {
+        Path dir = Path.of(nameOrDir);
+        if (!Files.isDirectory(dir)) {
+            throw new WeightFileException("unknown encoder-decoder '" + nameOrDir + "': not a local folder (a Hugging Face BART/mBART folder)");
+        }
+        if (HfSeq2SeqConfig.kind(dir) == HfSeq2SeqConfig.Kind.ENCODER) {
+            throw new WeightFileException(dir.resolve("config.json") + ": is an encoder (" + HfFolderImporter.readConfig(dir).family().name().toLowerCase(java.util.Locale.ROOT)
+                    + "), not an encoder-decoder (bart, mbart)");
+        }
+        HfSeq2SeqConfig config = HfSeq2SeqConfig.read(dir);
+        String name = dir.toAbsolutePath().normalize().getFileName().toString();
+        Path file = HfFolderImporter.weightsFile(dir);
+        Map<String, HostTensor> weights = Seq2SeqWeights.check(config, HfFolderImporter.readTensors(dir), name + " (" + file + ")");
+        Path tokenizerJson = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerJson)) tokenizerJson = null;
+        else if (config.family() == HfSeq2SeqConfig.Family.MBART && Seq2SeqTokenizer.languageCodes(tokenizerJson).isEmpty()) {
+            throw new WeightFileException(tokenizerJson + ": mBART folder without language codes (its tokenizer has no token like en_XX or ro_RO; "
+                    + "mBART's source ends with the source language code and its decoder starts from the target's)");
+        }
+        return new PretrainedSeq2Seq(name, config, weights, tokenizerJson);
     }
 
     private static WeightFileException unknown(String name) {
@@ -144,8 +186,9 @@ public final class ModelStore {
         EncoderConfig config = HfFolderImporter.readConfig(dir);
         ImportedWeights w = HfFolderImporter.readWeights(dir);
         String name = dir.toAbsolutePath().normalize().getFileName().toString();
-        EncoderWeights.check(config, w.encoder(), name + " (" + dir.resolve("model.safetensors") + ")");
+        EncoderWeights.check(config, w.encoder(), name + " (" + HfFolderImporter.weightsFile(dir) + ")");
         Path tokenizerJson = dir.resolve("tokenizer.json");
+        if (Files.isRegularFile(tokenizerJson)) HfTextTokenizer.checkFits(tokenizerJson, config.vocab(), name);
         TextTokenizer tokenizer = Files.isRegularFile(tokenizerJson) ? new HfTextTokenizer(tokenizerJson, name, config.padTokenId()) : null;
         Path onnx = dir.resolve("model.onnx");
         return new PretrainedEncoder(name, config, w.encoder(), w.head(), tokenizer, Files.isRegularFile(onnx) ? onnx : null);

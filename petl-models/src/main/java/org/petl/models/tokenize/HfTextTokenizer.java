@@ -33,6 +33,37 @@ public final class HfTextTokenizer implements TextTokenizer {
         instance(512); // fail early on an unreadable file
     }
 
+    /**
+     * One more than the largest token id {@code tokenizer.json} can produce (its model vocabulary and added
+     * tokens), read from the file itself.
+     */
+    public static int idLimit(Path tokenizerJson) {
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tokenizerJson.toFile());
+        } catch (IOException e) {
+            throw new WeightFileException(tokenizerJson + ": cannot read tokenizer (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
+        }
+        long max = -1;
+        com.fasterxml.jackson.databind.JsonNode vocab = root.path("model").path("vocab");
+        if (vocab.isObject()) {
+            for (var it = vocab.elements(); it.hasNext(); ) max = Math.max(max, it.next().asLong(-1));
+        } else if (vocab.isArray()) {
+            max = vocab.size() - 1L;        // Unigram: [[piece, score], ...], ids are positions
+        }
+        for (com.fasterxml.jackson.databind.JsonNode t : root.path("added_tokens")) max = Math.max(max, t.path("id").asLong(-1));
+        return (int) Math.min(Integer.MAX_VALUE, max + 1);
+    }
+
+    /** Refuses a tokenizer that can produce ids the model's word-embedding table of {@code vocab} rows lacks. */
+    public static void checkFits(Path tokenizerJson, int vocab, String model) {
+        int limit = idLimit(tokenizerJson);
+        if (limit > vocab) {
+            throw new WeightFileException(tokenizerJson + ": the tokenizer has ids up to " + (limit - 1) + ", but " + model
+                    + "'s word-embedding table has " + vocab + " rows (vocab_size); tokenizer and weights do not belong together");
+        }
+    }
+
     private synchronized HuggingFaceTokenizer instance(int maxLength) {
         HuggingFaceTokenizer t = byMaxLength.get(maxLength);
         if (t != null) return t;

@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A Hugging Face model folder: {@code config.json} + {@code model.safetensors} (+ {@code tokenizer.json}).
+ * A Hugging Face model folder: {@code config.json} + {@code model.safetensors} or {@code pytorch_model.bin} (+ {@code tokenizer.json}).
  * BERT and RoBERTa names lose their {@code bert.}/{@code roberta.} prefix; anything outside the encoder
  * ({@code classifier.*}, {@code lm_head.*}, {@code cls.*}) goes to the head map.
  */
@@ -61,14 +61,22 @@ public final class HfFolderImporter {
         return v.asInt();
     }
 
-    /** Reads {@code dir/model.safetensors} and splits it into encoder and head tensors. */
+    /** Reads the folder's weights ({@code model.safetensors}, else {@code pytorch_model.bin}) and splits them into encoder and head tensors. */
     public static ImportedWeights readWeights(Path dir) {
-        Path file = dir.resolve("model.safetensors");
-        if (!Files.isRegularFile(file)) {
-            String hint = Files.exists(dir.resolve("pytorch_model.bin")) ? " (pytorch_model.bin is not read; convert it to safetensors)" : "";
-            throw new WeightFileException(file + ": weights file not found" + hint);
-        }
-        return split(Safetensors.read(file));
+        return split(readTensors(dir));
+    }
+
+    /** The weights file of a folder: {@code model.safetensors}, or else {@code pytorch_model.bin} (restricted unpickler). */
+    public static Path weightsFile(Path dir) {
+        Path st = dir.resolve("model.safetensors"), bin = dir.resolve("pytorch_model.bin");
+        return !Files.isRegularFile(st) && Files.isRegularFile(bin) ? bin : st;
+    }
+
+    /** Every tensor of the folder's weights file under its name in the file. */
+    public static Map<String, HostTensor> readTensors(Path dir) {
+        Path file = weightsFile(dir);
+        if (!Files.isRegularFile(file)) throw new WeightFileException(file + ": weights file not found (nor pytorch_model.bin)");
+        return file.getFileName().toString().endsWith(".bin") ? TorchCheckpoint.read(file) : Safetensors.read(file);
     }
 
     public static ImportedWeights split(Map<String, HostTensor> tensors) {

@@ -71,6 +71,6 @@ class HfFolderImporterTest {
         assertTrue(noConfig.getMessage().startsWith(tmp.resolve("config.json") + ": cannot read model config"), noConfig.getMessage());
         Files.writeString(tmp.resolve("config.json"), ROBERTA_CONFIG);
         WeightFileException noWeights = assertThrows(WeightFileException.class, () -> ModelStore.resolve(tmp.toString()));
-        assertEquals(tmp.resolve("model.safetensors") + ": weights file not found", noWeights.getMessage());
+        assertEquals(tmp.resolve("model.safetensors") + ": weights file not found (nor pytorch_model.bin)", noWeights.getMessage());
     }
 }

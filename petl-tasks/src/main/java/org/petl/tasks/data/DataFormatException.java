@@ -9,8 +9,8 @@ public class DataFormatException extends RuntimeException {
         super(message);
     }
 
-    /** A malformed row; the message names the file (base name, as users see it in listings) and the 1-based line. */
+    /** A malformed row; the message names the file (with its folder) and the 1-based line; quoted input is cut to a readable length. */
     public static DataFormatException at(Path file, long line, String what) {
-        return new DataFormatException(file.getFileName() + ":" + line + ": " + what);
+        return new DataFormatException(file + ":" + line + ": " + org.petl.core.io.TextFiles.quote(what, 300));
     }
 }

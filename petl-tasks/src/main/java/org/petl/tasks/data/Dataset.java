@@ -19,7 +19,7 @@ public record Dataset(String name, List<Example> examples, List<String> labelNam
     public Dataset {
         examples = List.copyOf(examples);
         labelNames = List.copyOf(labelNames);
-        String where = name + " (" + provenance.source().getFileName() + ")";
+        String where = name + " (" + provenance.source() + ")";
         if (examples.isEmpty()) throw new DataFormatException("dataset " + where + " is empty");
         if (labelNames.size() < 2) throw new DataFormatException("dataset " + where + " needs at least two label names, has " + labelNames);
         int labeled = 0;

@@ -79,30 +79,43 @@ public final class GlueTsv {
 
     private static Dataset read(Path tsv, String task, String textCol, String pairCol, String labelCol,
                                 List<String> labelNames, Map<String, Integer> labelIds) {
+        String base = tsv.getFileName().toString();
+        boolean labelRequired = base.startsWith("train") || base.startsWith("dev");
+        return read(tsv, task, textCol, pairCol, labelCol, labelNames, labelIds, labelRequired);
+    }
+
+    private static Dataset read(Path tsv, String task, String textCol, String pairCol, String labelCol,
+                                List<String> labelNames, Map<String, Integer> labelIds, boolean labelRequired) {
         List<Example> examples = new ArrayList<>();
+        long[] lineNo = {0};
         try (BufferedReader r = DataFiles.open(tsv)) {
             String headerLine = r.readLine();
-            if (headerLine == null) throw new DataFormatException(tsv.getFileName() + ": empty file (expected a header line)");
+            lineNo[0] = 1;
+            if (headerLine == null) throw new DataFormatException(tsv + ": empty file (expected a header line)");
             String[] header = chomp(DataFiles.stripBom(headerLine)).split("\t", -1);
             Map<String, Integer> col = new HashMap<>();
             for (int i = 0; i < header.length; i++) col.putIfAbsent(header[i].strip(), i);
             int text = column(tsv, col, textCol, header), pair = pairCol == null ? -1 : column(tsv, col, pairCol, header);
             int label = col.getOrDefault(labelCol, -1);
-            long lineNo = 1;
+            if (label < 0 && labelRequired) {
+                throw DataFormatException.at(tsv, 1, "header has no \"" + labelCol + "\" column, which a training or dev file needs (columns: "
+                        + String.join(", ", header) + ")");
+            }
             for (String raw; (raw = r.readLine()) != null; ) {
-                lineNo++;
+                lineNo[0]++;
+                long line0 = lineNo[0];
                 String line = chomp(raw);
                 if (line.isBlank()) continue;
                 String[] f = line.split("\t", -1);
                 if (f.length != header.length) {
-                    throw DataFormatException.at(tsv, lineNo, "expected " + header.length + " tab-separated fields, found " + f.length);
+                    throw DataFormatException.at(tsv, line0, "expected " + header.length + " tab-separated fields, found " + f.length);
                 }
                 String a = f[text].strip();
-                if (a.isEmpty()) throw DataFormatException.at(tsv, lineNo, "empty " + textCol);
+                if (a.isEmpty()) throw DataFormatException.at(tsv, line0, "empty " + textCol);
                 String b = null;
                 if (pair >= 0) {
                     b = f[pair].strip();
-                    if (b.isEmpty()) throw DataFormatException.at(tsv, lineNo, "empty " + pairCol);
+                    if (b.isEmpty()) throw DataFormatException.at(tsv, line0, "empty " + pairCol);
                 }
                 int y = Example.UNLABELED;
                 if (label >= 0) {
@@ -110,7 +123,7 @@ public final class GlueTsv {
                     if (l.equals("-") && pair >= 0) continue; // no gold consensus
                     Integer id = labelIds.get(l);
                     if (id == null) {
-                        throw DataFormatException.at(tsv, lineNo, labelCol + " must be one of " + labelIds.keySet().stream().sorted().toList()
+                        throw DataFormatException.at(tsv, line0, labelCol + " must be one of " + labelIds.keySet().stream().sorted().toList()
                                 + ", found \"" + l + "\"");
                     }
                     y = id;
@@ -118,11 +131,11 @@ public final class GlueTsv {
                 examples.add(new Example(a, b, y));
             }
         } catch (CharacterCodingException e) {
-            throw new DataFormatException(tsv.getFileName() + ": not valid UTF-8 (" + e.getMessage() + ")");
+            throw DataFormatException.at(tsv, lineNo[0] + 1, "not valid UTF-8 (petl reads data files as UTF-8)");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + tsv + ": " + e.getMessage(), e);
         }
-        if (examples.isEmpty()) throw new DataFormatException(tsv.getFileName() + ": no examples after the header");
+        if (examples.isEmpty()) throw new DataFormatException(tsv + ": no examples after the header");
         String split = tsv.getFileName().toString().replaceFirst("\\.tsv(\\.gz)?$", "");
         return new Dataset(task + "/" + split, examples, labelNames, DataFiles.provenance(tsv));
     }

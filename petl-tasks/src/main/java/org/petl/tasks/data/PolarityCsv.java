@@ -42,7 +42,7 @@ public final class PolarityCsv {
             for (int n; (n = r.read(buf)) > 0; ) sb.append(buf, 0, n);
             content = DataFiles.stripBom(sb.toString());
         } catch (java.nio.charset.CharacterCodingException e) {
-            throw new DataFormatException(csv.getFileName() + ": not valid UTF-8 (" + e.getMessage() + ")");
+            throw new DataFormatException(csv + ": not valid UTF-8 (petl reads data files as UTF-8)");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + csv + ": " + e.getMessage(), e);
         }
@@ -61,7 +61,7 @@ public final class PolarityCsv {
             if (text.isEmpty()) throw DataFormatException.at(csv, rec.line, "empty sentence");
             examples.add(Example.single(text, label));
         }
-        if (examples.isEmpty()) throw new DataFormatException(csv.getFileName() + ": no rows; is this the polarity CSV?");
+        if (examples.isEmpty()) throw new DataFormatException(csv + ": no rows; is this the polarity CSV?");
         return new Dataset("polarity", examples, LABELS, DataFiles.provenance(csv));
     }
 

@@ -88,24 +88,24 @@ class GlueTsvTest {
     @Test
     void malformedRowsNameFileAndLine() throws IOException {
         Path p = write("train.tsv", "sentence\tlabel\ngood\t1\nbad\t0\nthis\thas\t3\n");
-        assertEquals("train.tsv:4: expected 2 tab-separated fields, found 3", assertThrows(DataFormatException.class, () -> GlueTsv.readSst2(p)).getMessage());
+        assertEquals(dir.resolve("train.tsv") + ":4: expected 2 tab-separated fields, found 3", assertThrows(DataFormatException.class, () -> GlueTsv.readSst2(p)).getMessage());
         Path q = write("dev.tsv", "sentence\tlabel\ngood\t1\nbad\tpositive\n");
-        assertEquals("dev.tsv:3: label must be one of [0, 1], found \"positive\"", assertThrows(DataFormatException.class, () -> GlueTsv.readSst2(q)).getMessage());
+        assertEquals(dir.resolve("dev.tsv") + ":3: label must be one of [0, 1], found \"positive\"", assertThrows(DataFormatException.class, () -> GlueTsv.readSst2(q)).getMessage());
         Path r = write("cols.tsv", "text\tlabel\ngood\t1\n");
-        assertEquals("cols.tsv:1: header has no \"sentence\" column (columns: text, label)", assertThrows(DataFormatException.class, () -> GlueTsv.readSst2(r)).getMessage());
+        assertEquals(dir.resolve("cols.tsv") + ":1: header has no \"sentence\" column (columns: text, label)", assertThrows(DataFormatException.class, () -> GlueTsv.readSst2(r)).getMessage());
         Path s = write("m.tsv", MNLI_DEV_HEADER + "\n" + mnliRow(0, "a", "b", "maybe", 5) + "\n");
-        assertEquals("m.tsv:2: gold_label must be one of [contradiction, entailment, neutral], found \"maybe\"",
+        assertEquals(dir.resolve("m.tsv") + ":2: gold_label must be one of [contradiction, entailment, neutral], found \"maybe\"",
                 assertThrows(DataFormatException.class, () -> GlueTsv.readMnli(s)).getMessage());
     }
 
     @Test
     void emptyAndOneClassAreClearErrors() throws IOException {
         Path empty = write("empty.tsv", "");
-        assertEquals("empty.tsv: empty file (expected a header line)", assertThrows(DataFormatException.class, () -> GlueTsv.readSst2(empty)).getMessage());
+        assertEquals(dir.resolve("empty.tsv") + ": empty file (expected a header line)", assertThrows(DataFormatException.class, () -> GlueTsv.readSst2(empty)).getMessage());
         Path header = write("header.tsv", "sentence\tlabel\n");
-        assertEquals("header.tsv: no examples after the header", assertThrows(DataFormatException.class, () -> GlueTsv.readSst2(header)).getMessage());
+        assertEquals(dir.resolve("header.tsv") + ": no examples after the header", assertThrows(DataFormatException.class, () -> GlueTsv.readSst2(header)).getMessage());
         Path one = write("train.tsv", "sentence\tlabel\na\t1\nb\t1\nc\t1\n");
-        assertEquals("dataset sst2/train (train.tsv) has only one class (positive: 3 examples); a classifier needs at least two",
+        assertEquals("dataset sst2/train (" + dir.resolve("train.tsv") + ") has only one class (positive: 3 examples); a classifier needs at least two",
                 assertThrows(DataFormatException.class, () -> GlueTsv.readSst2(one)).getMessage());
     }
 

@@ -103,26 +103,26 @@ class PolarityCsvTest {
         // the third record starts on line 4, because the second spans two lines
         Path f = write("bad.csv", "\"1\",\"ok\"\r\n\"-1\",\"spans\ntwo\"\r\n\"1\",\"x\",\"extra\"\r\n");
         var e = assertThrows(DataFormatException.class, () -> PolarityCsv.read(f));
-        assertEquals("bad.csv:4: expected 2 comma-separated fields (label,sentence), found 3", e.getMessage());
+        assertEquals(tmp.resolve("bad.csv") + ":4: expected 2 comma-separated fields (label,sentence), found 3", e.getMessage());
 
         Path g = write("label.csv", "\"1\",\"ok\"\n\"0\",\"zero\"\n");
-        assertEquals("label.csv:2: label must be 1 or -1, found \"0\"", assertThrows(DataFormatException.class, () -> PolarityCsv.read(g)).getMessage());
+        assertEquals(tmp.resolve("label.csv") + ":2: label must be 1 or -1, found \"0\"", assertThrows(DataFormatException.class, () -> PolarityCsv.read(g)).getMessage());
 
         Path h = write("open.csv", "\"1\",\"ok\"\n\"-1\",\"never closed\n");
-        assertEquals("open.csv:2: unterminated quoted field", assertThrows(DataFormatException.class, () -> PolarityCsv.read(h)).getMessage());
+        assertEquals(tmp.resolve("open.csv") + ":2: unterminated quoted field", assertThrows(DataFormatException.class, () -> PolarityCsv.read(h)).getMessage());
 
         Path i = write("after.csv", "\"1\",\"ok\"x\n");
-        assertEquals("after.csv:1: unexpected character 'x' after a closing quote",
+        assertEquals(tmp.resolve("after.csv") + ":1: unexpected character 'x' after a closing quote",
                 assertThrows(DataFormatException.class, () -> PolarityCsv.read(i)).getMessage());
     }
 
     @Test
     void emptyAndOneClassFilesAreClearErrors() throws IOException {
         Path empty = write("empty.csv", "\uFEFF");
-        assertEquals("empty.csv: no rows; is this the polarity CSV?", assertThrows(DataFormatException.class, () -> PolarityCsv.read(empty)).getMessage());
+        assertEquals(tmp.resolve("empty.csv") + ": no rows; is this the polarity CSV?", assertThrows(DataFormatException.class, () -> PolarityCsv.read(empty)).getMessage());
         Path one = write("one.csv", "\"1\",\"a\"\n\"1\",\"b\"\n");
         var e = assertThrows(DataFormatException.class, () -> PolarityCsv.read(one));
-        assertEquals("dataset polarity (one.csv) has only one class (positive: 2 examples); a classifier needs at least two", e.getMessage());
+        assertEquals("dataset polarity (" + tmp.resolve("one.csv") + ") has only one class (positive: 2 examples); a classifier needs at least two", e.getMessage());
     }
 
     @Test

@@ -1,0 +1,191 @@
+package org.petl.bench;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The CLI-wide rule over a table of bad inputs: every row runs the real CLI in-process (a native crash would end
+ * this JVM and fail the build) and must end with the expected exit status and, on failure, exactly one error line
+ * that names what and where, without a Java stack trace, an ND4J/JavaCPP message or a JVM crash report.
+ */
+class ReliabilityTest {
+
+    @TempDir
+    static Path tmp;
+    static Path model, data;
+
+    @BeforeAll
+    static void fixtures() throws IOException {
+        model = TinyFixtures.model(tmp.resolve("tiny-roberta"), 120);
+        data = TinyFixtures.sst2(tmp.resolve("sst2"));
+    }
+
+    /** One row: arguments (built when the row runs, so it can write its files), expected status, what stderr must say. */
+    record Row(String name, ArgsMaker args, int rc, String says) {
+    }
+
+    @FunctionalInterface
+    interface ArgsMaker {
+        List<String> make(Path dir) throws IOException;
+    }
+
+    static Row fails(String name, String says, ArgsMaker args) {
+        return new Row(name, args, 1, says);
+    }
+
+    static Row usage(String name, String says, ArgsMaker args) {
+        return new Row(name, args, 2, says);
+    }
+
+    static Row ok(String name, String says, ArgsMaker args) {
+        return new Row(name, args, 0, says);
+    }
+
+    static List<String> of(String... a) {
+        return List.of(a);
+    }
+
+    static Path write(Path dir, String name, String text) throws IOException {
+        Files.createDirectories(dir);
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    static List<String> train(Path dir, String... more) {
+        return TinyFixtures.train(model, data, dir.resolve("run"), more);
+    }
+
+    static String words(int n) {
+        StringBuilder b = new StringBuilder(n * 6);
+        for (int i = 0; i < n; i++) b.append(i == 0 ? "" : " ").append("w").append(i % 997);
+        return b.toString();
+    }
+
+    static List<Row> rows() {
+        List<Row> rows = new ArrayList<>();
+        // ---- family 1: native crashes and internal messages
+        rows.add(fails("method '+' alone", "empty part", d -> of("params", "--arch", "roberta-base", "--method", "+")));
+        rows.add(fails("method ending in '+'", "empty part", d -> of("params", "--arch", "roberta-base", "--method", "lora+")));
+        rows.add(fails("train --method +", "empty part", d -> train(d, "--method", "+")));
+        rows.add(fails("layers up to two billion", "no model has 1000 layers", d -> of("params", "--arch", "roberta-base", "--method", "lora:layers=0-2000000000")));
+        rows.add(fails("layer beyond the architecture", "layer 12 does not exist", d -> of("params", "--arch", "roberta-base", "--method", "lora:layers=12")));
+        rows.add(fails("r of two billion", "r=2000000000 is larger than", d -> of("params", "--arch", "roberta-base", "--method", "lora:r=2000000000")));
+        rows.add(fails("prefix l of two billion", "l=2000000000 is larger than", d -> of("params", "--arch", "roberta-base", "--method", "prefix:l=2000000000")));
+        rows.add(fails("layer beyond the model in train", "layer 5 does not exist", d -> train(d, "--method", "lora:r=2,layers=5")));
+        rows.add(fails("rouge on two 200,000-word texts", "too long for ROUGE-L", d -> {
+            String big = words(200_000);
+            return of("score", "rouge", "--pred", write(d, "p.txt", big + "\n").toString(), "--target", write(d, "t.txt", big + "\n").toString());
+        }));
+        rows.add(ok("--max-len beyond the positions is truncated and said once", "truncated to 62 tokens", d -> train(d, "--max-len", "512")));
+        rows.add(ok("--max-len 100000 with a very long line", "truncated to 62 tokens", d -> {
+            Path dd = TinyFixtures.sst2(d.resolve("data"));
+            Files.writeString(dd.resolve("train.tsv"), words(20_000) + "\t1\n", java.nio.file.StandardOpenOption.APPEND);
+            return TinyFixtures.train(model, dd, d.resolve("run"), "--max-len", "100000");
+        }));
+        rows.add(fails("tokenizer larger than the embedding table", "tokenizer has ids up to 199", d -> {
+            Path m = TinyFixtures.model(d.resolve("m"), 200);
+            return TinyFixtures.train(m, data, d.resolve("run"));
+        }));
+        // ---- family 3: bad input accepted without a word
+        rows.add(fails("empty layer range", "layers=1-0 is an empty range", d -> of("params", "--arch", "roberta-base", "--method", "lora:layers=1-0")));
+        rows.add(fails("non-integer layer in a method file", "not a layer number", d -> of("params", "--arch", "roberta-base", "--method",
+                "@" + write(d, "m.json", METHOD_JSON.replace("[0, 1]", "[\"one\"]")))));
+        rows.add(fails("--dropout 1.5", "--dropout 1.5", d -> train(d, "--dropout", "1.5")));
+        rows.add(fails("--dropout 1", "--dropout 1.0", d -> train(d, "--dropout", "1")));
+        rows.add(fails("--clip NaN", "--clip NaN", d -> train(d, "--clip", "NaN")));
+        rows.add(fails("--lr Infinity", "--lr Infinity", d -> train(d, "--lr", "Infinity")));
+        rows.add(fails("--batch 0", "--batch 0", d -> train(d, "--batch", "0")));
+        rows.add(fails("--max-len 2", "--max-len 2", d -> train(d, "--max-len", "2")));
+        // ---- family 4: messages that name what and where
+        rows.add(fails("TSV without its label column", "train.tsv:1: header has no \"label\" column", d -> {
+            Path dd = d.resolve("nolabel");
+            write(dd, "train.tsv", "sentence\nw1 w2\nw3 w4\n");
+            write(dd, "dev.tsv", "sentence\tlabel\nw1 w2\t0\nw7\t1\n");
+            return TinyFixtures.train(model, dd, d.resolve("run"));
+        }));
+        rows.add(fails("invalid UTF-8 given to score", "p.txt:2: not valid UTF-8", d -> {
+            Files.createDirectories(d);
+            Path p = d.resolve("p.txt");
+            Files.write(p, new byte[]{'o', 'k', '\n', 'b', (byte) 0xff, 'd', '\n'});
+            return of("score", "rouge", "--pred", p.toString(), "--target", p.toString());
+        }));
+        rows.add(fails("a 1 MB header with no newline", "more characters)", d -> {
+            Path dd = d.resolve("wide");
+            write(dd, "train.tsv", "x".repeat(1 << 20));
+            write(dd, "dev.tsv", "sentence\tlabel\nw1\t0\n");
+            return TinyFixtures.train(model, dd, d.resolve("run"));
+        }));
+        rows.add(fails("data-reader errors name the folder", "bad-rows" + java.io.File.separator + "train.tsv:3:", d -> {
+            Path dd = d.resolve("bad-rows");
+            write(dd, "train.tsv", "sentence\tlabel\nw1\t0\nw2\t7\n");
+            write(dd, "dev.tsv", "sentence\tlabel\nw1\t0\n");
+            return TinyFixtures.train(model, dd, d.resolve("run"));
+        }));
+        // ---- family 5: the documented --method @file.json
+        rows.add(ok("--method @file.json as the README writes it", "formula", d -> of("params", "--arch", "roberta-base", "--method",
+                "@" + write(d, "m.json", METHOD_JSON))));
+        // ---- parameters picocli refuses: one line too, pointing to --help
+        rows.add(usage("unknown option", "Unknown option: '--bogus'", d -> of("train", "--bogus")));
+        rows.add(usage("non-numeric --epochs", "--epochs", d -> of("train", "--epochs", "many")));
+        return rows;
+    }
+
+    static final String METHOD_JSON = """
+            {"modifications": [{"name": "ad", "form": {"type": "bottleneck", "r": 8, "act": "relu"},
+              "site": {"modules": ["ffn"], "points": ["output"], "layers": [0, 1]}, "insertion": "parallel",
+              "composition": {"type": "scaled", "s": 2}}]}
+            """;
+
+    /** What a user must never see: traces, exception class names, native-library internals, crash reports. */
+    static final List<Pattern> NEVER = List.of(
+            Pattern.compile("^\\s+at [\\w$.]+\\(", Pattern.MULTILINE),
+            Pattern.compile("\\b(java|javax|sun|jdk)\\.[a-z]+\\.\\w+(Exception|Error)\\b"),
+            Pattern.compile("\\w+(Exception|Error):"),
+            Pattern.compile("org\\.nd4j|org\\.bytedeco|libnd4j|JavaCPP|hs_err|SIGSEGV|Cannot invoke \""),
+            Pattern.compile("OutOfMemoryError|StackOverflowError|NullPointerException"));
+
+    @TestFactory
+    Stream<DynamicTest> everyRowEndsCleanly() {
+        return rows().stream().map(row -> DynamicTest.dynamicTest(row.name(), () -> {
+            Path dir = Files.createTempDirectory(tmp, "row");
+            List<String> args = row.args().make(dir);
+            CliCapture r = CliCapture.run(args.toArray(String[]::new));
+            checkRule(r);
+            if (row.rc() == 0) assertEquals(0, r.rc(), r.both());
+            else assertEquals(row.rc(), r.rc(), r.both());
+            assertTrue((r.err() + r.out()).contains(row.says()), "expected '" + row.says() + "' in\n" + r.both());
+        }));
+    }
+
+    /** The CLI-wide rule, for any command and input. */
+    static void checkRule(CliCapture r) {
+        for (Pattern p : NEVER) {
+            if (p.matcher(r.err()).find() || p.matcher(r.out()).find()) fail("output shows " + p + ":\n" + r.both());
+        }
+        List<String> errors = r.err().lines().filter(Predicate.not(String::isBlank)).filter(l -> l.contains(": error: ")).toList();
+        if (r.rc() != 0) {
+            assertEquals(1, errors.size(), "exactly one error line:\n" + r.both());
+            assertTrue(errors.get(0).length() <= 700, "the error line is cut to a readable length:\n" + errors.get(0).length());
+        } else {
+            assertEquals(0, errors.size(), r.both());
+        }
+        assertNotEquals(134, r.rc());
+        assertTrue(r.err().getBytes(StandardCharsets.UTF_8).length < 20_000, "stderr stays short");
+    }
+}
