@@ -157,7 +157,7 @@ public final class CompareCommand implements Callable<Integer> {
      * tokens/s on 2 cores), and two runs side by side reach 1.2-1.5x the throughput of one (short runs and the
      * main job). Bounded by memory.
      */
-    static int autoJobs() {
+    public static int autoJobs() {
         int cores = Runtime.getRuntime().availableProcessors();
         long ram = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
         int byMemory = (int) Math.max(1, ram / ((long) GIB_PER_JOB << 30));

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 StepBenchmark.class,
                 MethodsCommand.class,
                 ParamsCommand.class,
+                BudgetCommand.class,
                 ConformanceCommand.class,
                 MergeBenchmark.class,
         })
@@ -37,7 +38,16 @@ public final class PetlCli implements Runnable {
      * expanded: {@code --method @my-method.json} names a method file.
      */
     public static int execute(String... args) {
+        return execute(java.util.List.of(), args);
+    }
+
+    /**
+     * The same with further subcommands (picocli command objects), for modules above this one: petl-suite adds
+     * {@code suite} this way, so that petl-bench itself never depends on Spark.
+     */
+    public static int execute(java.util.List<Object> extraCommands, String... args) {
         CommandLine cli = new CommandLine(new PetlCli());
+        for (Object c : extraCommands) cli.addSubcommand(c);
         cli.setExpandAtFiles(false);
         cli.setParameterExceptionHandler((ex, a) -> {
             CommandLine cmd = ex.getCommandLine();

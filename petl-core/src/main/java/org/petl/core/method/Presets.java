@@ -32,6 +32,8 @@ final class Presets {
                         a -> PetlMethod.of(spec("lora", a), lora(a))),
                 preset("bitfit", "Ben Zaken et al. 2021: train the biases only", List.of(),
                         a -> PetlMethod.of(spec("bitfit", a), new Modification.BiasTuning("bitfit"))),
+                preset("sa", "He et al. 2022 (Table 3): one sequential adapter at the FFN or the attention output (reads h)", List.of("r=64", "act=relu", "site=ffn (or attn)", "layers=all"),
+                        a -> PetlMethod.of(spec("sa", a), new Modification.Delta("sa", adapter(a), sitePlacement("sa", a).withLayers(a.layers()), Insertion.SEQUENTIAL, new Composition.Add()))),
                 preset("pa", "He et al. 2022: parallel adapter (reads the sub-layer input)", List.of("r=64", "site=ffn (or attn)", "layers=all"),
                         a -> PetlMethod.of(spec("pa", a), parallel("pa", a, new Composition.Add()))),
                 preset("spa", "He et al. 2022: scaled parallel adapter, h + s·Δh", List.of("r=64", "s=4 (a number or 'learned')", "site=ffn (or attn)", "layers=all"),
@@ -110,13 +112,17 @@ final class Presets {
         return new Modification.Delta(a.string("name", "lora"), Bottleneck.lora(r), at.withLayers(a.layers()), Insertion.PROJECTION_PARALLEL, new Composition.Scaled(s));
     }
 
-    private static Modification parallel(String name, MethodProvider.Args a, Composition c) {
+    private static Placement sitePlacement(String name, MethodProvider.Args a) {
         String site = a.string("site", "ffn");
-        Placement at = switch (site) {
+        return switch (site) {
             case "ffn" -> Placement.ffn(Point.OUTPUT);
             case "attn" -> Placement.attention(Point.OUTPUT);
             default -> throw new MethodSpecException(name + ": site=" + site + " is not ffn or attn");
         };
+    }
+
+    private static Modification parallel(String name, MethodProvider.Args a, Composition c) {
+        Placement at = sitePlacement(name, a);
         return new Modification.Delta(name, Bottleneck.adapter(a.positiveInt("r", 64)).withInit(Init.KAIMING_UNIFORM), at.withLayers(a.layers()), Insertion.PARALLEL, c);
     }
 

@@ -62,7 +62,12 @@ public final class RunFolder implements AutoCloseable {
         /** continue the run in the folder, with the same configuration */
         RESUME,
         /** remove petl's files of whatever run is there, then start */
-        OVERWRITE
+        OVERWRITE,
+        /**
+         * resume the run in the folder when there is one (with RESUME's checks), else start one: for callers that
+         * key folders by configuration themselves (suites); other files in the folder are left alone
+         */
+        CONTINUE
     }
 
     public static final String RUN_JSON = "run.json", LOCK = ".petl-lock", CONFIG_HASH = "config_sha256";
@@ -78,6 +83,7 @@ public final class RunFolder implements AutoCloseable {
     private final FileLock lock;
     private final Thread onInterrupt;
     private volatile boolean closed;
+    private boolean resumed;
 
     private RunFolder(Path dir, Mode mode, FileChannel lockChannel, FileLock lock) {
         this.dir = dir;
@@ -165,25 +171,33 @@ public final class RunFolder implements AutoCloseable {
                 }
             }
             case OVERWRITE -> removeRunFiles();
+            case CONTINUE -> {
+                if (hasRun) checkResume(shown, now);
+            }
             case RESUME -> {
                 if (!hasRun) throw new IllegalStateException("--resume: " + shown + " holds no petl run (no " + RUN_JSON + ", no checkpoints); drop --resume to start one");
-                Map<String, Object> was = storedConfig();
-                if (was != null) {
-                    String diff = differences(was, now);
-                    if (!diff.isEmpty()) {
-                        throw new IllegalStateException("cannot resume " + shown + ": it was trained with a different configuration (" + diff
-                                + "); resume with the same options, or start a new run with another --out");
-                    }
-                }
-                List<Path> cks = checkpointDirs();
-                if (!cks.isEmpty() && Checkpoint.latest(dir).isEmpty()) {
-                    throw new IllegalStateException("cannot resume " + shown + ": " + (cks.size() == 1 ? "its only checkpoint is not complete" : "none of its " + cks.size()
-                            + " checkpoints is complete") + " (" + firstProblem(cks.get(0)) + "); start again with --overwrite");
-                }
-                if (cks.isEmpty()) System.err.println("note: " + shown + " has no checkpoint yet; the run starts again from step 0");
+                checkResume(shown, now);
             }
         }
         writeRunJson(now);
+    }
+
+    private void checkResume(Path shown, Map<String, Object> now) {
+        resumed = true;
+        Map<String, Object> was = storedConfig();
+        if (was != null) {
+            String diff = differences(was, now);
+            if (!diff.isEmpty()) {
+                throw new IllegalStateException("cannot resume " + shown + ": it was trained with a different configuration (" + diff
+                        + "); resume with the same options, or start a new run with another --out");
+            }
+        }
+        List<Path> cks = checkpointDirs();
+        if (!cks.isEmpty() && Checkpoint.latest(dir).isEmpty()) {
+            throw new IllegalStateException("cannot resume " + shown + ": " + (cks.size() == 1 ? "its only checkpoint is not complete" : "none of its " + cks.size()
+                    + " checkpoints is complete") + " (" + firstProblem(cks.get(0)) + "); start again with --overwrite");
+        }
+        if (cks.isEmpty()) System.err.println("note: " + shown + " has no checkpoint yet; the run starts again from step 0");
     }
 
     /**
@@ -217,8 +231,9 @@ public final class RunFolder implements AutoCloseable {
         return mode;
     }
 
+    /** True when the run continues from the folder's checkpoints (RESUME, or CONTINUE into a folder with a run). */
     public boolean resuming() {
-        return mode == Mode.RESUME;
+        return resumed;
     }
 
     public Path runJson() {
@@ -366,7 +381,7 @@ public final class RunFolder implements AutoCloseable {
     /** What petl writes into a run folder. */
     private static boolean isRunEntry(String name) {
         return name.equals(RUN_JSON) || name.equals(MetricsReport.METRICS_JSON) || name.equals(MetricsReport.CURVE_PNG)
-                || name.equals(BEST) || name.equals(ADAPTER) || name.matches(Checkpoint.PREFIX + "\\d+");
+                || name.equals(BEST) || name.equals(ADAPTER) || name.equals("evals") || name.matches(Checkpoint.PREFIX + "\\d+");
     }
 
     private boolean holdsRun() {
