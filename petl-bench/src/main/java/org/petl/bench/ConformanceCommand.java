@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.petl.models.conformance.ConformanceRunner;
 import org.petl.models.conformance.ConformanceRunner.CaseResult;
 import org.petl.models.conformance.ConformanceRunner.Status;
+import org.petl.models.generate.GenerateConformance;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,7 +23,8 @@ import java.util.concurrent.Callable;
 /** {@code petl conformance}: replays paper-code reference cases and compares every stored output. */
 @Command(name = "conformance", mixinStandardHelpOptions = true,
         description = "Replay every case folder under DIR (<model>/<case>/case.json + added.safetensors, base in "
-                + "<model>/base.safetensors) and compare outputs. Exit 0 when nothing failed, 2 when a case failed.")
+                + "<model>/base.safetensors) and compare outputs, and every generation setting of each <model>/<case>/generate.json "
+                + "(id <model>/<case>/generate/<setting>: sequences exact, scores within 1e-4). Exit 0 when nothing failed, 2 when a case failed.")
 public final class ConformanceCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,8 +42,10 @@ public final class ConformanceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": no such folder");
-        List<CaseResult> results = ConformanceRunner.runAll(dir);
-        if (results.isEmpty()) throw new IllegalArgumentException(dir + ": no case folders (<model>/<case>/case.json)");
+        List<CaseResult> results = new ArrayList<>(ConformanceRunner.runAll(dir));
+        results.addAll(GenerateConformance.runAll(dir, null,
+                "generation: petl's encoder-decoder (BART/mBART decoder-step graph) is not built yet"));
+        if (results.isEmpty()) throw new IllegalArgumentException(dir + ": no case folders (<model>/<case>/case.json or generate.json)");
         PrintWriter w = spec.commandLine().getOut();
         long failed = results.stream().filter(r -> r.status() == Status.FAILED).count();
         if (json) {

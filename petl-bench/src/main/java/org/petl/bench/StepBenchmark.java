@@ -18,6 +18,7 @@ import org.petl.models.store.PretrainedEncoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +40,18 @@ public final class StepBenchmark implements Callable<Integer> {
     @Option(names = "--sentences", defaultValue = "32", description = "sentences per batch (default ${DEFAULT-VALUE})") int sentences;
     @Option(names = "--reps", defaultValue = "5", description = "steps per timing (default ${DEFAULT-VALUE})") int reps;
     @Option(names = "--max-len", defaultValue = "64", description = "tokenizer truncation (default ${DEFAULT-VALUE})") int maxLen;
+    @Option(names = "--peer", description = "also run the PyTorch peer (petl-bench/peer/step.py), taking turns with petl in child processes")
+    boolean peer;
+    @Option(names = "--threads", defaultValue = "1,2", split = ",", description = "with --peer: thread counts (default ${DEFAULT-VALUE})")
+    List<Integer> threads;
+    @Option(names = "--alternations", defaultValue = "2", description = "with --peer: petl/torch turns per thread count; medians (default ${DEFAULT-VALUE})")
+    int alternations;
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "with --peer: the Python with torch (default ${DEFAULT-VALUE})")
+    String python;
+    @Option(names = "--peer-script", description = "with --peer: path of step.py (default: found beside the jar)")
+    Path peerScript;
+    @Option(names = "--split-only", hidden = true, description = "time only petl's split backward (the peer's child runs)")
+    boolean splitOnly;
 
     private record Setup(String spec, EncoderGraph graph, List<String> trainable) {
     }
@@ -46,6 +59,7 @@ public final class StepBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (sentences <= 0 || reps <= 0) throw new IllegalArgumentException("--sentences and --reps must be positive");
+        if (peer) return PeerComparison.run(this);
         PretrainedEncoder model = ModelStore.resolve("minilm-l6");
         EncoderBatch batch = EncoderBatch.of(model.tokenizer().encode(MergeBenchmark.texts(sentences), maxLen));
         Map<String, INDArray> in = new HashMap<>(batch.placeholders(model.config(), 1f));
@@ -57,20 +71,23 @@ public final class StepBenchmark implements Callable<Integer> {
         for (String spec : methods.split(";")) {
             PetlMethod m = Methods.parse(spec.strip());
             setups.add(setup(model, m, false));
-            setups.add(SplitGradientMmul.withFusedBackward(() -> setup(model, m, true)));
+            if (!splitOnly) setups.add(SplitGradientMmul.withFusedBackward(() -> setup(model, m, true)));
         }
         double[] s = bestOf3(in, setups);
+        int stride = splitOnly ? 1 : 2;
         ArrayNode rows = JSON.createArrayNode();
         Double fullSplit = null;
-        for (int k = 0; k < setups.size(); k += 2) {
+        for (int k = 0; k < setups.size(); k += stride) {
             if (setups.get(k).spec().equals("full")) fullSplit = s[k];
         }
-        for (int k = 0; k < setups.size(); k += 2) {
+        for (int k = 0; k < setups.size(); k += stride) {
             ObjectNode r = rows.addObject();
             r.put("method", setups.get(k).spec());
             r.put("split_s_per_step", s[k]);
-            r.put("fused_s_per_step", s[k + 1]);
-            r.put("ratio_split_over_fused", s[k] / s[k + 1]);
+            if (!splitOnly) {
+                r.put("fused_s_per_step", s[k + 1]);
+                r.put("ratio_split_over_fused", s[k] / s[k + 1]);
+            }
             if (fullSplit != null) r.put("ratio_over_full_split", s[k] / fullSplit);
         }
         ObjectNode o = JSON.createObjectNode();
@@ -80,6 +97,9 @@ public final class StepBenchmark implements Callable<Integer> {
         o.put("reps", reps);
         o.set("methods", rows);
         o.put("backend", Nd4j.getBackend().getClass().getSimpleName());
+        o.put("threads", Integer.parseInt(System.getenv().getOrDefault("OMP_NUM_THREADS", "0")));
+        o.put("peak_rss_mib", PeerComparison.peakRssMib());
+        o.set("gemm_gflops", PeerComparison.nd4jGemmFloor(batch.batchSize() * batch.length()));
         System.out.println(JSON.writeValueAsString(o));
         return 0;
     }

@@ -22,6 +22,11 @@ public sealed interface FunctionalForm permits Bottleneck, PrefixAttention, Func
 
     String describe();
 
+    /** Sites the form reads besides the insertion's input (prefix forms read the module's query). */
+    default java.util.Set<org.petl.core.site.Site> reads(org.petl.core.site.Site site) {
+        return java.util.Set.of();
+    }
+
     /**
      * Δh, and for prefix-style forms the log-sum-exp of the prefix logits per head [N, H], which a gated
      * composition turns into λ(x).

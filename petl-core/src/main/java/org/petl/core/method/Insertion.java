@@ -22,6 +22,20 @@ public enum Insertion {
     /** Input is LN(x + h) with the layer's own residual LayerNorm (Pfeiffer placement of the paper's code). */
     POST_NORM;
 
+    /** Where writes of this insertion form happen among the writes to one site (see {@link Footprint.Stage}). */
+    public Footprint.Stage stage() {
+        return switch (this) {
+            case PROJECTION_PARALLEL -> Footprint.Stage.PROJECTION;
+            case SEQUENTIAL, POST_NORM -> Footprint.Stage.SEQUENTIAL;
+            case PARALLEL, RESIDUAL_PARALLEL, MULTI_HEAD_PARALLEL -> Footprint.Stage.PARALLEL;
+        };
+    }
+
+    /** Every site this insertion reads for a modification at {@code site} (POST_NORM also reads the residual). */
+    public java.util.Set<Site> reads(Site site) {
+        return this == POST_NORM ? java.util.Set.of(site, site.at(Point.RESIDUAL)) : java.util.Set.of(inputSite(site));
+    }
+
     /** The site whose value this insertion reads for a modification at {@code site}. */
     public Site inputSite(Site site) {
         return switch (this) {

@@ -43,8 +43,7 @@ public record ParameterReport(String architecture, String method, long formula, 
                     int in = arch.width(d.insertion().inputSite(s)), out = arch.width(s);
                     formula += d.form().formulaParameters(in, out);
                     long t = d.form().trainableParameters(in, out);
-                    if (d.composition() instanceof Composition.LearnedScale) t += 1;
-                    if (d.composition() instanceof Composition.Extension e) t += e.parameters(out);
+                    t += d.composition().parameters(out);
                     trainable += t;
                     stored += t;
                     if (d.form() instanceof PrefixAttention pa && pa.source() instanceof PrefixSource.Mlp) {

@@ -30,7 +30,11 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
         Site module = ctx.site();
         SDVariable[] kv = prefixes(ctx);
         if (normQuery) x = Bottleneck.norm(ctx, x, d, "query_norm");
-        SDVariable q = org.petl.core.site.SplitGradientMmul.of(sd, x, ctx.graph().attentionParameter(module, "q")).add(ctx.graph().attentionParameter(module, "q_bias"));
+        // the module's own query as the graph computes it (a LoRA on q included); only the query LayerNorm option
+        // (the paper code's cross-attention variants) recomputes it from LN(x)
+        SDVariable q = normQuery
+                ? org.petl.core.site.SplitGradientMmul.of(sd, x, ctx.graph().attentionParameter(module, "q")).add(ctx.graph().attentionParameter(module, "q_bias"))
+                : ctx.graph().site(module.at(Site.Point.Q)).orElseThrow();
         if (scaled) q = q.mul(1.0 / Math.sqrt(hs));
         SDVariable qh = sd.permute(sd.reshape(q, -1, heads, hs), 1, 0, 2);             // [H, N, hs]
         SDVariable pk = sd.permute(sd.reshape(kv[0], l, heads, hs), 1, 2, 0);          // [H, hs, l]
@@ -41,6 +45,11 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
         SDVariable o = sd.mmul(a, pv);                                                 // [H, N, hs]
         SDVariable delta = sd.reshape(sd.permute(o, 1, 0, 2), -1, d);
         return new Delta(delta, gate);
+    }
+
+    @Override
+    public java.util.Set<Site> reads(Site site) {
+        return normQuery ? java.util.Set.of() : java.util.Set.of(site.at(Site.Point.Q));
     }
 
     /** The prefix keys and values [l, d] for the context's site, from the tables or the generator. */

@@ -42,25 +42,21 @@ public final class Rewriter {
      */
     public static AppliedMethod apply(SiteGraph g, PetlMethod method, long seed, Map<String, INDArray> preset) {
         Map<Modification, List<Site>> plan = validate(g, method);
+        List<Application> order = order(method, plan);
         Random rnd = new Random(seed);
         Map<String, AddedParameter> added = new LinkedHashMap<>();
         Set<String> trainable = new LinkedHashSet<>();
         Map<String, SDVariable> shared = new HashMap<>();
+        for (Application app : order) {
+            Site site = app.site();
+            if (app.part() instanceof Modification.Delta delta) {
+                delta.composition().apply(new BuildContext(g, site, delta.name() + "." + site.name(), rnd, added, shared, preset), delta);
+            } else if (app.part() instanceof Modification.PromptTuning prompt) {
+                applyPrompt(new BuildContext(g, site, prompt.name() + "." + site.stack().name().toLowerCase(), rnd, added, shared, preset), prompt.l());
+            }
+        }
         for (Modification m : method.modifications()) {
-            if (m instanceof Modification.Delta delta) {
-                for (Site site : plan.get(m)) {
-                    BuildContext ctx = new BuildContext(g, site, delta.name() + "." + site.name(), rnd, added, shared, preset);
-                    if (delta.composition() instanceof Gated gated && gated.execution() == Gated.Execution.CONCAT) {
-                        applyConcat(ctx, (PrefixAttention) delta.form());
-                    } else {
-                        applyDelta(ctx, delta);
-                    }
-                }
-            } else if (m instanceof Modification.PromptTuning prompt) {
-                for (Site site : plan.get(m)) {
-                    applyPrompt(new BuildContext(g, site, prompt.name() + "." + site.stack().name().toLowerCase(), rnd, added, shared, preset), prompt.l());
-                }
-            } else if (m instanceof Modification.BiasTuning) {
+            if (m instanceof Modification.BiasTuning) {
                 g.baseParameters().stream().filter(n -> n.endsWith("bias")).forEach(trainable::add);
             }
         }
@@ -80,7 +76,106 @@ public final class Rewriter {
         if (!frozen.isEmpty()) sd.convertToConstants(frozen);
     }
 
+    // ------------------------------------------------------------------ ordering and conflicts
+
+    /** One part of a method at one of its sites, with what it reads and writes there. */
+    public record Application(Modification part, Site site, Footprint footprint, int typed) {
+    }
+
+    /**
+     * The order in which a union's applications are built, derived from their footprints: at every site the writes
+     * happen in {@link Footprint.Stage} order (projection, attention, sequential, parallel, extend), and a part that
+     * reads a site another part writes comes after it; everything else keeps the order the user typed. Rejects,
+     * before anything is built, a union whose result would depend on the order: two parts writing one site at the
+     * same stage unless both commute, a part reading a site another one lengthens, or parts that read each other's
+     * output.
+     */
+    public static List<Application> order(PetlMethod method, Map<Modification, List<Site>> plan) {
+        List<Application> apps = new ArrayList<>();
+        for (Modification m : method.modifications()) {
+            for (Site s : plan.get(m)) apps.add(new Application(m, s, m.footprint(s), apps.size()));
+        }
+        int n = apps.size();
+        List<List<Integer>> after = new ArrayList<>();
+        int[] indegree = new int[n];
+        for (int i = 0; i < n; i++) after.add(new ArrayList<>());
+        // writes grouped by site, so that only applications touching the same site are compared
+        Map<Site, List<Integer>> writers = new LinkedHashMap<>(), readers = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            for (Site w : apps.get(i).footprint().writes()) writers.computeIfAbsent(w, k -> new ArrayList<>()).add(i);
+            for (Site r : apps.get(i).footprint().reads()) readers.computeIfAbsent(r, k -> new ArrayList<>()).add(i);
+        }
+        Set<Long> edges = new java.util.HashSet<>();
+        for (Map.Entry<Site, List<Integer>> e : writers.entrySet()) {
+            Site site = e.getKey();
+            List<Integer> ws = e.getValue();
+            for (int x = 0; x < ws.size(); x++) {
+                for (int y = x + 1; y < ws.size(); y++) {
+                    Application a = apps.get(ws.get(x)), b = apps.get(ws.get(y));
+                    if (a.part() == b.part()) continue;
+                    Footprint fa = a.footprint(), fb = b.footprint();
+                    if (fa.stage() == fb.stage()) {
+                        if (!(fa.commutes() && fb.commutes())) {
+                            throw new MethodSpecException("method '" + method.spec() + "': parts '" + a.part().name() + "' and '" + b.part().name()
+                                    + "' both write " + site + " at the " + fa.stage().label() + " stage, so the result would depend on their order; keep one of them or place them at different sites");
+                        }
+                    } else if (fa.stage().compareTo(fb.stage()) < 0) {
+                        edge(ws.get(x), ws.get(y), after, indegree, edges);
+                    } else {
+                        edge(ws.get(y), ws.get(x), after, indegree, edges);
+                    }
+                }
+            }
+            for (int r : readers.getOrDefault(site, List.of())) {
+                Application reader = apps.get(r);
+                for (int w : ws) {
+                    Application writer = apps.get(w);
+                    if (writer.part() == reader.part() || reader.footprint().writes().contains(site)) continue;
+                    if (writer.footprint().reshapes()) {
+                        throw new MethodSpecException("method '" + method.spec() + "': part '" + reader.part().name() + "' reads " + site
+                                + ", which part '" + writer.part().name() + "' lengthens; the two cannot be combined");
+                    }
+                    edge(w, r, after, indegree, edges);
+                }
+            }
+        }
+        // Kahn's algorithm, always taking the earliest typed application that is ready: the typed order where free
+        java.util.PriorityQueue<Integer> ready = new java.util.PriorityQueue<>();
+        for (int i = 0; i < n; i++) if (indegree[i] == 0) ready.add(i);
+        List<Application> out = new ArrayList<>();
+        while (!ready.isEmpty()) {
+            int i = ready.poll();
+            out.add(apps.get(i));
+            for (int j : after.get(i)) if (--indegree[j] == 0) ready.add(j);
+        }
+        if (out.size() < n) {
+            Application stuck = null, other = null;
+            for (int i = 0; i < n && other == null; i++) {
+                if (indegree[i] == 0) continue;
+                if (stuck == null) stuck = apps.get(i);
+                else if (apps.get(i).part() != stuck.part()) other = apps.get(i);
+            }
+            throw new MethodSpecException("method '" + method.spec() + "': parts '" + stuck.part().name() + "' and '"
+                    + (other == null ? stuck.part().name() : other.part().name()) + "' read each other's output (at " + stuck.site()
+                    + "), so no order of the two is right");
+        }
+        return out;
+    }
+
+    private static void edge(int from, int to, List<List<Integer>> after, int[] indegree, Set<Long> edges) {
+        if (from == to || !edges.add((long) from * 1_000_003L + to)) return;
+        after.get(from).add(to);
+        indegree[to]++;
+    }
+
     // ------------------------------------------------------------------ validation
+
+    /** Validates every part and the union (see {@link #order}); the graph is not touched. */
+    public static Map<Modification, List<Site>> check(SiteGraph g, PetlMethod method) {
+        Map<Modification, List<Site>> plan = validate(g, method);
+        order(method, plan);
+        return plan;
+    }
 
     static Map<Modification, List<Site>> validate(SiteGraph g, PetlMethod method) {
         Map<Modification, List<Site>> plan = new LinkedHashMap<>();
@@ -131,7 +226,7 @@ public final class Rewriter {
 
     // ------------------------------------------------------------------ Δh at a site
 
-    private static void applyDelta(BuildContext ctx, Modification.Delta d) {
+    static void applyDelta(BuildContext ctx, Modification.Delta d) {
         SiteGraph g = ctx.graph();
         SameDiff sd = g.sameDiff();
         Site site = ctx.site();
@@ -144,45 +239,22 @@ public final class Rewriter {
             input = g.residualNorm(site).apply(h.add(residual));
         }
         Delta delta = d.form().build(ctx, input, g.width(inSite), g.width(site));
-        SDVariable composed = compose(ctx, d.composition(), h, delta);
+        SDVariable composed = d.composition().compose(ctx, h, delta);
         GraphSurgery.rewire(sd, h, composed, before);
         g.rebind(site, composed);
-    }
-
-    private static SDVariable compose(BuildContext ctx, Composition c, SDVariable h, Delta delta) {
-        SameDiff sd = ctx.sd();
-        if (c instanceof Composition.Scaled s) return h.add(delta.value().mul(s.s()));
-        if (c instanceof Composition.LearnedScale ls) {
-            SDVariable s = ctx.param("scale", Init.ONES, 1);
-            if (ls.init() != 1.0) s = s.mul(ls.init());
-            return h.add(delta.value().mul(s));
-        }
-        if (c instanceof Gated) {
-            // λ = Σexp(z_p) / (Σexp(z_p) + Σexp(z_a)) = sigmoid(lse_p − lse_a), per head and query
-            int heads = ctx.graph().heads(), hs = ctx.graph().hidden() / heads;
-            SDVariable scores = ctx.graph().site(ctx.site().at(Point.SCORES)).orElseThrow();   // [B, H, T, S]
-            SDVariable lseA = sd.reshape(sd.permute(org.petl.core.site.Ops.logSumExp(sd, scores, 3), 0, 2, 1), -1, heads); // [N, H]
-            SDVariable lambda = sd.nn.sigmoid(delta.gateLogits().sub(lseA));
-            SDVariable lam3 = sd.reshape(lambda, -1, heads, 1);
-            SDVariable h3 = sd.reshape(h, -1, heads, hs);
-            SDVariable d3 = sd.reshape(delta.value(), -1, heads, hs);
-            return sd.reshape(h3.add(lam3.mul(d3.sub(h3))), -1, heads * hs);
-        }
-        if (c instanceof Composition.Extension e) return e.compose(ctx, h, delta.value());
-        return h.add(delta.value());
     }
 
     // ------------------------------------------------------------------ prefix tuning, concat execution
 
     /** K' = [P_k; K], V' = [P_v; V] per batch row, mask with l zero (visible) columns in front. */
-    private static void applyConcat(BuildContext ctx, PrefixAttention form) {
+    static void applyConcat(BuildContext ctx, PrefixAttention form) {
         SiteGraph g = ctx.graph();
         SameDiff sd = g.sameDiff();
         Site heads = ctx.site();
         Set<String> before = GraphSurgery.ops(sd);
         SDVariable[] kv = form.prefixes(ctx);
-        Site.Stack contextStack = heads.module() == Site.Module.CROSS_ATTN ? Site.Stack.ENCODER : heads.stack();
-        SDVariable batch = g.batchSize(contextStack);
+        // the query side's batch (the same B as the context's; a decoder step computes no encoder)
+        SDVariable batch = g.batchSize(heads.stack());
         int d = g.hidden();
         SDVariable tile = sd.concat(0, batch, sd.constant(Nd4j.createFromArray(1L, 1L)));
         for (int j = 0; j < 2; j++) {

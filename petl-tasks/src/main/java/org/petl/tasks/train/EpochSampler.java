@@ -12,7 +12,7 @@ package org.petl.tasks.train;
  * batches, and the full batches shuffled. Padding per batch drops about twofold on sentence data, and the step
  * time with it.
  */
-public final class EpochSampler {
+public final class EpochSampler implements BatchSampler {
 
     private final int size, batchSize;
     private final boolean dropLast;

@@ -19,7 +19,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.petl.core.io.Safetensors;
 import org.petl.core.tensor.HostTensor;
-import org.petl.models.graph.EncoderBatch;
 import org.petl.models.graph.EncoderGraph;
 import org.petl.tasks.data.Dataset;
 import org.petl.tasks.data.Example;
@@ -63,17 +62,30 @@ public final class Trainer {
     }
 
     public static TrainResult train(TrainJob job, Path runDir, boolean resume, StepListener listener) {
+        return train(new Objective.Classification(job.graph(), job.data(), job.batcher()), job.applied(), job.config(), job.provenance(),
+                runDir, resume, listener);
+    }
+
+    /**
+     * The loop for any {@link Objective}: {@code applied} must have been applied to the objective's graph;
+     * {@code provenance} (model file hashes, command line, ...) goes into metrics.json as is.
+     */
+    public static TrainResult train(Objective obj, org.petl.core.method.AppliedMethod applied, TrainConfig c, Map<String, Object> provenance,
+                                    Path runDir, boolean resume, StepListener listener) {
         long t0 = System.nanoTime();
-        TrainConfig c = job.config();
-        EncoderGraph graph = job.graph();
-        SameDiff sd = graph.sameDiff();
-        List<String> trainable = job.applied().trainable();
+        SameDiff sd = obj.sameDiff();
+        if (applied.graph().sameDiff() != sd) throw new IllegalArgumentException("the method was applied to another graph");
+        List<String> trainable = applied.trainable();
         Map<String, INDArray> params = new LinkedHashMap<>();
         for (String n : trainable) params.put(n, sd.getVariable(n).getArr());
-        Dataset train = job.data().train();
+        String lossName = obj.prepare(c);
 
-        int microPerEpoch = (train.size() + c.batchSize() - 1) / c.batchSize();
-        long stepsPerEpoch = Math.max(1, (microPerEpoch + c.gradAccumulation() - 1) / c.gradAccumulation());
+        long stepsPerEpoch;
+        {
+            // token-budget epochs differ in batch count; the schedule spans the first epoch's count, a pure function of the seed
+            BatchSampler first = obj.sampler(c, new RunRng(c.seed()).fork());
+            stepsPerEpoch = Math.max(1, (first.batchesPerEpoch() + c.gradAccumulation() - 1) / c.gradAccumulation());
+        }
         long totalSteps = c.epochs() * stepsPerEpoch;
         long stopAt = c.maxSteps() == null ? totalSteps : c.maxSteps();
         long evalEvery = c.evalEvery() > 0 ? c.evalEvery() : stepsPerEpoch;
@@ -89,7 +101,7 @@ public final class Trainer {
         Double best = null;
         Long bestStep = null;
         Path lastGood = null;
-        EpochSampler sampler;
+        BatchSampler sampler;
         List<Map<String, Object>> evalHistory = new ArrayList<>();
         List<Map<String, Object>> lossHistory = new ArrayList<>();
         Optional<Path> latest = resume ? Checkpoint.latest(runDir) : Optional.empty();
@@ -102,52 +114,43 @@ public final class Trainer {
             step = s.step();
             best = s.bestMetric();
             bestStep = s.bestStep();
-            sampler = EpochSampler.resume(train.size(), c.batchSize(), false, s.rngState(), s.epoch(), s.positionInEpoch(), lengths(train));
+            sampler = obj.resumeSampler(c, s);
             evalHistory.addAll(listOfMaps(s.config().get("eval_history")));
             lossHistory.addAll(listOfMaps(s.config().get("loss_history")));
             lastGood = ck.dir();
         } else {
-            sampler = new EpochSampler(train.size(), c.batchSize(), false, new RunRng(c.seed()).fork(), lengths(train));
+            sampler = obj.sampler(c, new RunRng(c.seed()).fork());
         }
 
         createGradientsQuietly(sd);
         long startStep = step;
         long tokens = 0;
-        float keep = graph.keepProbability(true);
-        int numLabels = job.data().numLabels();
+        String select = obj.selectBy();
         DropoutSeeder seeder = new DropoutSeeder();
         List<org.nd4j.autodiff.listeners.Listener> listenersBefore = new ArrayList<>(sd.getListeners());
         sd.addListeners(seeder);
-        try (TrainProgress progress = TrainProgress.start(job.data().task() + " " + job.provenance().getOrDefault("method", ""), stopAt, step, System.out, Math.max(1, stopAt / 20))) {
+        try (TrainProgress progress = TrainProgress.start(obj.task() + " " + provenance.getOrDefault("method", ""), stopAt, step, System.out, Math.max(1, stopAt / 20))) {
             while (step < stopAt) {
                 GradAccumulator acc = new GradAccumulator();
                 double lossSum = 0;
-                int examples = 0;
+                double weights = 0;
                 for (int micro = 0; micro < c.gradAccumulation(); micro++) {
                     int[] idx = sampler.nextBatch();
-                    List<Example> ex = new ArrayList<>(idx.length);
-                    int[] labels = new int[idx.length];
-                    for (int i = 0; i < idx.length; i++) {
-                        ex.add(train.get(idx[i]));
-                        labels[i] = ex.get(i).label();
-                    }
-                    EncoderBatch batch = job.batcher().encode(ex);
-                    tokens += batch.tokens();
-                    Map<String, INDArray> ph = batch.placeholders(graph.config(), keep);
-                    ph.put("labels", targets(labels, numLabels, c.labelSmoothing()));
+                    Objective.Micro mb = obj.micro(idx, c);
+                    tokens += mb.tokens();
+                    Map<String, INDArray> ph = mb.placeholders();
                     org.petl.core.site.NativeMemory.releaseUnreachable();
                     seeder.seed(dropoutSeed(c.seed(), step, micro));
-                    OutAndGrad og = sd.calculateGradientsAndOutputs(ph, List.of("loss"), trainable);
-                    double loss = og.getOutputs().get("loss").getDouble(0);
+                    OutAndGrad og = sd.calculateGradientsAndOutputs(ph, List.of(lossName), trainable);
+                    double loss = og.getOutputs().get(lossName).getDouble(0);
                     release(ph.values());
                     release(og.getOutputs().values());
                     if (!Double.isFinite(loss)) release(og.getGradients().values());
                     TrainingDivergedException.check(loss, step + 1, lastGood);
-                    // weight by examples: a short last batch counts for what it holds (mean loss over all examples)
-                    acc.add(og.getGradients(), idx.length);
+                    acc.add(og.getGradients(), mb.weight());
                     release(og.getGradients().values());
-                    lossSum += loss * idx.length;
-                    examples += idx.length;
+                    lossSum += loss * mb.weight();
+                    weights += mb.weight();
                 }
                 Map<String, INDArray> grads = acc.average();
                 double norm = GradClip.clipByGlobalNorm(grads, c.maxGradNorm());
@@ -158,7 +161,7 @@ public final class Trainer {
                 opt.step(params, grads, schedule.lr(step));
                 release(grads.values());
                 step++;
-                double loss = lossSum / examples;
+                double loss = lossSum / weights;
                 lossHistory.add(point(step, "loss", loss));
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 progress.update(step, loss, tokens / Math.max(seconds, 1e-9));
@@ -166,14 +169,17 @@ public final class Trainer {
 
                 boolean evalNow = step % evalEvery == 0 || step == totalSteps;
                 if (evalNow) {
-                    double accuracy = evaluate(graph, job.data().dev(), job.batcher(), EVAL_BATCH).accuracy();
-                    Map<String, Object> e = point(step, "accuracy", accuracy);
+                    Map<String, Double> m = obj.evaluate("dev", obj instanceof Objective.Seq2SeqLm ? evalDir(runDir, step) : null);
+                    double value = m.get(select);
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("step", step);
+                    e.putAll(m);
                     e.put("epoch", epochOf(step, stepsPerEpoch));
                     evalHistory.add(e);
-                    if (best == null || accuracy > best) {
-                        best = accuracy;
+                    if (best == null || (obj.higherIsBetter() ? value > best : value < best)) {
+                        best = value;
                         bestStep = step;
-                        writeBest(runDir, params, step, accuracy);
+                        writeBest(runDir, params, step, select, value);
                     }
                 }
                 if (evalNow || step == stopAt) {
@@ -196,17 +202,28 @@ public final class Trainer {
         Path bestFile = runDir.resolve(BEST_DIR).resolve(Checkpoint.ADAPTER);
         if (best != null && Files.isRegularFile(bestFile)) assign(params, Safetensors.read(bestFile), bestFile);
         Map<String, Double> finals = new LinkedHashMap<>();
-        for (var e : job.data().all().entrySet()) {
-            if (e.getKey().equals("train") || !e.getValue().isLabeled()) continue;
+        Path finalDir = obj instanceof Objective.Seq2SeqLm ? runDir.resolve("evals").resolve("final") : null;
+        for (String split : obj.evalSplits()) {
             // the best parameters were scored on dev when chosen; evaluation is deterministic, so that score stands
-            boolean devOfBest = best != null && e.getValue() == job.data().dev();
-            finals.put(e.getKey(), devOfBest ? best : evaluate(graph, e.getValue(), job.batcher(), EVAL_BATCH).accuracy());
+            // (seq2seq runs score dev again to write the final predictions beside the test ones)
+            if (split.equals("dev") && best != null && finalDir == null) {
+                finals.put(split, best);
+                continue;
+            }
+            Map<String, Double> m = obj.evaluate(split, finalDir);
+            finals.put(split, m.get(select));
+            if (finalDir != null) m.forEach((k, v) -> finals.put(split + "_" + k, v));
         }
         double tps = tokens / Math.max(trainSeconds, 1e-9);
         TrainResult result = new TrainResult(best == null ? Double.NaN : best, bestStep == null ? -1 : bestStep, finals, step,
                 (System.nanoTime() - t0) / 1e9, tps);
-        report(job, evalHistory, lossHistory, result, step - startStep).write(runDir);
+        report(obj, applied, c, provenance, evalHistory, lossHistory, result, step - startStep).write(runDir);
         return result;
+    }
+
+    /** {@code runDir/evals/step-N}: one evaluation's predictions and metrics. */
+    public static Path evalDir(Path runDir, long step) {
+        return runDir.resolve("evals").resolve("step-" + step);
     }
 
     /** Builds the gradient function once, without SameDiff's per-op chatter on stdout. */
@@ -358,7 +375,7 @@ public final class Trainer {
         }
     }
 
-    private static void writeBest(Path runDir, Map<String, INDArray> params, long step, double metric) {
+    private static void writeBest(Path runDir, Map<String, INDArray> params, long step, String metricName, double metric) {
         Path dir = runDir.resolve(BEST_DIR);
         try {
             Files.createDirectories(dir);
@@ -366,7 +383,7 @@ public final class Trainer {
             throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
         Safetensors.write(dir.resolve(Checkpoint.ADAPTER), toHost(params),
-                Map.of("format", "petl-adapter", "step", Long.toString(step), "dev_accuracy", Double.toString(metric)));
+                Map.of("format", "petl-adapter", "step", Long.toString(step), "dev_" + metricName, Double.toString(metric)));
     }
 
     /** A resumed run must train with the same hyperparameters; only where it stops may differ. */
@@ -401,33 +418,38 @@ public final class Trainer {
         }
     }
 
-    private static MetricsReport report(TrainJob job, List<Map<String, Object>> evals, List<Map<String, Object>> losses, TrainResult r, long sessionSteps) {
+    private static MetricsReport report(Objective obj, org.petl.core.method.AppliedMethod applied, TrainConfig tc, Map<String, Object> provenance,
+                                        List<Map<String, Object>> evals, List<Map<String, Object>> losses, TrainResult r, long sessionSteps) {
         MetricsReport rep = new MetricsReport();
-        Map<String, Object> config = new LinkedHashMap<>(job.config().toMap());
-        config.put("task", job.data().task());
-        config.put("method", job.applied().method().spec());
-        config.put("full_fine_tuning", job.applied().method().fullFineTuning());
-        config.put("model", job.graph().config().toString());
-        config.put("options", job.graph().options().toString());
-        config.put("provenance", job.provenance());
+        Map<String, Object> config = new LinkedHashMap<>(tc.toMap());
+        config.put("task", obj.task());
+        config.put("method", applied.method().spec());
+        config.put("full_fine_tuning", applied.method().fullFineTuning());
+        config.putAll(obj.describe());
+        config.put("provenance", provenance);
         rep.config(config);
-        long trainableCount = job.applied().trainableCount(), base = job.applied().baseCount();
+        long trainableCount = applied.trainableCount(), base = applied.baseCount();
         Map<String, Object> counts = new LinkedHashMap<>();
         counts.put("trainable", trainableCount);
         counts.put("base", base);
         counts.put("trainable_percent", 100.0 * trainableCount / base);
-        counts.put("stored", job.applied().storedCount());
+        counts.put("stored", applied.storedCount());
         rep.parameterCounts(counts);
-        rep.seed("train", job.config().seed());
-        rep.seed("init", job.graph().options().seed());
-        job.data().all().forEach((name, ds) -> rep.dataHash(name, ds.provenance().sha256()));
+        rep.seed("train", tc.seed());
+        if (obj instanceof Objective.Classification cl) rep.seed("init", cl.graph().options().seed());
+        obj.dataHashes().forEach(rep::dataHash);
+        String select = obj.selectBy();
+        rep.devMetric(select);
         for (Map<String, Object> e : evals) {
-            rep.addEval(((Number) e.get("step")).longValue(), ((Number) e.get("epoch")).intValue(),
-                    Map.of("accuracy", ((Number) e.get("accuracy")).doubleValue()));
+            Map<String, Double> m = new LinkedHashMap<>();
+            e.forEach((k, v) -> {
+                if (!k.equals("step") && !k.equals("epoch")) m.put(k, ((Number) v).doubleValue());
+            });
+            rep.addEval(((Number) e.get("step")).longValue(), ((Number) e.get("epoch")).intValue(), m);
         }
         for (Map<String, Object> l : losses) rep.addLoss(((Number) l.get("step")).longValue(), ((Number) l.get("loss")).doubleValue());
         Map<String, Object> fin = new LinkedHashMap<>(r.finalMetrics());
-        fin.put("best_dev_accuracy", r.bestDevMetric());
+        fin.put("best_dev_" + select, r.bestDevMetric());
         fin.put("best_step", r.bestStep());
         fin.put("steps", r.steps());
         fin.put("session_steps", sessionSteps);
