@@ -78,4 +78,12 @@ public interface SiteGraph {
 
     /** Records that a site's value is now held by another variable (after the rewriter rewired its consumers). */
     void rebind(Site site, SDVariable now);
+
+    /**
+     * How this graph is named in transformers (for PEFT export/import and merged HF folders); empty when the
+     * architecture has no transformers equivalent petl knows.
+     */
+    default java.util.Optional<org.petl.core.adapter.HfLayout> hfLayout() {
+        return java.util.Optional.empty();
+    }
 }
