@@ -1,6 +1,7 @@
 package org.petl.models.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.petl.core.arch.ModelDescription;
 import org.petl.core.io.AtomicFiles;
 import org.petl.core.io.WeightFileException;
 import org.petl.models.EncoderConfig;
@@ -13,6 +14,7 @@ import org.petl.models.tokenize.Seq2SeqTokenizer;
 import org.petl.models.weights.HfFolderImporter;
 import org.petl.models.weights.HfSeq2SeqConfig;
 import org.petl.models.weights.Seq2SeqWeights;
+import org.petl.models.weights.WarmStart;
 import org.petl.models.weights.ImportedWeights;
 import org.petl.models.weights.OnnxImporter;
 import org.petl.models.weights.TfBertImporter;
@@ -122,9 +124,11 @@ public final class ModelStore {
      * a config that doesn't match the weights, and a decoder-only or unknown model_type are each one line.
      */
     public PretrainedSeq2Seq loadSeq2Seq(String nameOrDir) {
+        if (nameOrDir.endsWith(WarmStart.SUFFIX)) return loadWarmStarted(nameOrDir);
         Path dir = Path.of(nameOrDir);
         if (!Files.isDirectory(dir)) {
-            throw new WeightFileException("unknown encoder-decoder '" + nameOrDir + "': not a local folder (a Hugging Face BART/mBART folder)");
+            throw new WeightFileException("unknown encoder-decoder '" + nameOrDir + "': not a local folder (a Hugging Face BART/mBART folder) and not one of "
+                    + String.join(", ", knownSeq2SeqNames()));
         }
         if (HfSeq2SeqConfig.kind(dir) == HfSeq2SeqConfig.Kind.ENCODER) {
             throw new WeightFileException(dir.resolve("config.json") + ": is an encoder (" + HfFolderImporter.readConfig(dir).family().name().toLowerCase(java.util.Locale.ROOT)
@@ -132,15 +136,28 @@ public final class ModelStore {
         }
         HfSeq2SeqConfig config = HfSeq2SeqConfig.read(dir);
         String name = dir.toAbsolutePath().normalize().getFileName().toString();
+        ModelDescription description = config.toDescription(name);
         Path file = HfFolderImporter.weightsFile(dir);
-        Map<String, HostTensor> weights = Seq2SeqWeights.check(config, HfFolderImporter.readTensors(dir), name + " (" + file + ")");
+        Map<String, HostTensor> weights = Seq2SeqWeights.check(description, HfFolderImporter.readTensors(dir), name + " (" + file + ")");
         Path tokenizerJson = dir.resolve("tokenizer.json");
-        if (!Files.isRegularFile(tokenizerJson)) tokenizerJson = null;
-        else if (config.family() == HfSeq2SeqConfig.Family.MBART && Seq2SeqTokenizer.languageCodes(tokenizerJson).isEmpty()) {
-            throw new WeightFileException(tokenizerJson + ": mBART folder without language codes (its tokenizer has no token like en_XX or ro_RO; "
-                    + "mBART's source ends with the source language code and its decoder starts from the target's)");
+        PretrainedSeq2Seq.Tokens tokens;
+        if (Files.isRegularFile(tokenizerJson)) HfTextTokenizer.checkFits(tokenizerJson, config.vocab(), name);
+        if (!Files.isRegularFile(tokenizerJson)) {
+            tokens = new PretrainedSeq2Seq.NoTokenizer();
+        } else {
+            tokens = switch (config.family()) {
+                case BART -> new PretrainedSeq2Seq.BartTokens(tokenizerJson, config.bosTokenId(), config.eosTokenId(), config.padTokenId(),
+                        config.decoderStartTokenId() >= 0 ? config.decoderStartTokenId() : config.eosTokenId());
+                case MBART -> {
+                    if (Seq2SeqTokenizer.languageCodes(tokenizerJson).isEmpty()) {
+                        throw new WeightFileException(tokenizerJson + ": mBART folder without language codes (its tokenizer has no token like en_XX or ro_RO; "
+                                + "mBART's source ends with the source language code and its decoder starts from the target's)");
+                    }
+                    yield new PretrainedSeq2Seq.MBartTokens(tokenizerJson, config.eosTokenId(), config.padTokenId());
+                }
+            };
         }
-        return new PretrainedSeq2Seq(name, config, weights, tokenizerJson);
+        return new PretrainedSeq2Seq(name, description, weights, tokens);
     }
 
     private static WeightFileException unknown(String name) {
@@ -192,6 +209,66 @@ public final class ModelStore {
         TextTokenizer tokenizer = Files.isRegularFile(tokenizerJson) ? new HfTextTokenizer(tokenizerJson, name, config.padTokenId()) : null;
         Path onnx = dir.resolve("model.onnx");
         return new PretrainedEncoder(name, config, w.encoder(), w.head(), tokenizer, Files.isRegularFile(onnx) ? onnx : null);
+    }
+
+    /**
+     * A warm-started encoder-decoder ({@link WarmStart}) named {@code ENCODER:seq2seq}, e.g. {@code minilm-l6:seq2seq}:
+     * ENCODER is a BERT-family short name or HF folder, loaded and checked as usual, then turned into the
+     * description and weights of an encoder-decoder; the tokenizer is the encoder's ([CLS] … [SEP] sources,
+     * decoding from [CLS] up to [SEP]).
+     */
+    public PretrainedSeq2Seq loadWarmStarted(String name) {
+        if (!name.endsWith(WarmStart.SUFFIX)) throw new WeightFileException("'" + name + "' is not a warm-start name (ENCODER" + WarmStart.SUFFIX + ")");
+        String base = name.substring(0, name.length() - WarmStart.SUFFIX.length());
+        PretrainedEncoder enc = load(base);
+        ModelDescription d = WarmStart.description(name, enc.config());
+        Map<String, HostTensor> w = Seq2SeqWeights.check(d, WarmStart.weights(d, enc.weights()), name);
+        PretrainedSeq2Seq.Tokens tokens = enc.tokenizer() instanceof HfTextTokenizer t
+                ? new PretrainedSeq2Seq.BertTokens(t.file()) : new PretrainedSeq2Seq.NoTokenizer();
+        return new PretrainedSeq2Seq(name, d, w, tokens);
+    }
+
+    /**
+     * The description of a model without loading its weights: a built-in architecture ({@code bart-large},
+     * {@code minilm-l6}, ...), a warm start ({@code minilm-l6:seq2seq}, {@code DIR:seq2seq}) or a Hugging Face
+     * folder's config.json (encoder or encoder-decoder).
+     */
+    public static ModelDescription describe(String nameOrDir) {
+        if (nameOrDir.endsWith(WarmStart.SUFFIX)) {
+            String base = nameOrDir.substring(0, nameOrDir.length() - WarmStart.SUFFIX.length());
+            return WarmStart.description(nameOrDir, KNOWN.containsKey(base) ? knownConfig(base) : folderConfig(base));
+        }
+        if (ModelDescription.BUILT_IN.stream().anyMatch(d -> d.name().equals(nameOrDir))) return ModelDescription.named(nameOrDir);
+        Path dir = Path.of(nameOrDir);
+        if (!Files.isDirectory(dir)) {
+            throw new WeightFileException("unknown architecture '" + nameOrDir + "': not a local folder, not ENCODER" + WarmStart.SUFFIX + " and not one of "
+                    + String.join(", ", ModelDescription.BUILT_IN.stream().map(ModelDescription::name).toList()));
+        }
+        String name = dir.toAbsolutePath().normalize().getFileName().toString();
+        return switch (HfSeq2SeqConfig.kind(dir)) {
+            case ENCODER_DECODER -> HfSeq2SeqConfig.read(dir).toDescription(name);
+            case ENCODER -> encoderDescription(name, HfFolderImporter.readConfig(dir));
+        };
+    }
+
+    private static EncoderConfig folderConfig(String dir) {
+        if (!Files.isDirectory(Path.of(dir))) throw unknown(dir);
+        return HfFolderImporter.readConfig(Path.of(dir));
+    }
+
+    /** An encoder config as a description (the pooler, unknown without weights, is not counted). */
+    public static ModelDescription encoderDescription(String name, EncoderConfig c) {
+        return switch (c.family()) {
+            case BERT -> ModelDescription.bert(name, c.layers(), c.hidden(), c.heads(), c.ffn(), c.vocab(), c.maxPositions(), c.typeVocab(),
+                    c.layerNormEps(), c.activation(), false);
+            case ROBERTA -> ModelDescription.roberta(name, c.layers(), c.hidden(), c.heads(), c.ffn(), c.vocab(), c.maxPositions(), c.typeVocab(),
+                    c.layerNormEps(), c.activation(), false, c.padTokenId());
+        };
+    }
+
+    /** Names {@link #loadSeq2Seq} accepts besides folders. */
+    public static List<String> knownSeq2SeqNames() {
+        return KNOWN.keySet().stream().map(n -> n + WarmStart.SUFFIX).toList();
     }
 
     /** Copies one jar entry to {@code target} unless a complete copy (same size) is already there. */

@@ -33,6 +33,11 @@ public final class HfTextTokenizer implements TextTokenizer {
         instance(512); // fail early on an unreadable file
     }
 
+    /** The tokenizer.json this tokenizer reads. */
+    public Path file() {
+        return tokenizerJson;
+    }
+
     /**
      * One more than the largest token id {@code tokenizer.json} can produce (its model vocabulary and added
      * tokens), read from the file itself.

@@ -3,6 +3,7 @@ package org.petl.models.weights;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.petl.core.arch.ModelDescription;
 import org.petl.core.io.WeightFileException;
 
 import java.io.IOException;
@@ -193,6 +194,24 @@ public record HfSeq2SeqConfig(Family family, int dModel, int encoderLayers, int 
     private static int optional(JsonNode c, String key, int fallback) {
         JsonNode v = c.get(key);
         return v == null || v.isNull() || !v.canConvertToInt() ? fallback : v.asInt();
+    }
+
+    /**
+     * The model description petl builds the graph and counts parameters from. petl's description has one head
+     * count and one FFN width for both stacks; a config whose stacks differ is one line.
+     */
+    public ModelDescription toDescription(String name) {
+        if (encoderHeads != decoderHeads || encoderFfn != decoderFfn) {
+            throw new WeightFileException(name + ": encoder and decoder differ in heads (" + encoderHeads + ", " + decoderHeads + ") or ffn ("
+                    + encoderFfn + ", " + decoderFfn + "); petl builds stacks of one shape");
+        }
+        ModelDescription.Family f = switch (family) {
+            case BART -> ModelDescription.Family.BART;
+            case MBART -> ModelDescription.Family.MBART;
+        };
+        return new ModelDescription(name, f, encoderLayers, decoderLayers, dModel, encoderHeads, encoderFfn, vocab, maxPositions, 0,
+                normalizeBefore() ? ModelDescription.Norm.PRE : ModelDescription.Norm.POST, ModelDescription.PositionScheme.OFFSET_2,
+                true, scaleEmbedding, finalLayerNorm(), activation, LAYER_NORM_EPS, true, true, false, padTokenId);
     }
 
     /** The config.json transformers would write for this architecture (what {@link HfFolderWriter} saves). */

@@ -1,5 +1,6 @@
 package org.petl.models.weights;
 
+import org.petl.core.arch.ModelDescription;
 import org.petl.core.io.WeightFileException;
 import org.petl.core.tensor.HostTensor;
 
@@ -26,53 +27,23 @@ public final class Seq2SeqWeights {
     private Seq2SeqWeights() {
     }
 
-    /** Every tensor of the model, name to shape, tied names and final_logits_bias included. */
-    public static Map<String, long[]> expectedShapes(HfSeq2SeqConfig c) {
-        long d = c.dModel(), v = c.vocab();
-        Map<String, long[]> m = new LinkedHashMap<>();
-        for (String t : TIED) m.put(t, new long[]{v, d});
-        m.put(FINAL_LOGITS_BIAS, new long[]{1, v});
-        for (String stack : new String[]{"encoder", "decoder"}) {
-            boolean dec = stack.equals("decoder");
-            String s = "model." + stack + ".";
-            m.put(s + "embed_positions.weight", new long[]{c.positionRows(), d});
-            m.put(s + "layernorm_embedding.weight", new long[]{d});
-            m.put(s + "layernorm_embedding.bias", new long[]{d});
-            long f = dec ? c.decoderFfn() : c.encoderFfn();
-            for (int i = 0; i < (dec ? c.decoderLayers() : c.encoderLayers()); i++) {
-                String p = s + "layers." + i + ".";
-                for (String attn : dec ? new String[]{"self_attn", "encoder_attn"} : new String[]{"self_attn"}) {
-                    for (String proj : new String[]{"k_proj", "v_proj", "q_proj", "out_proj"}) {
-                        m.put(p + attn + "." + proj + ".weight", new long[]{d, d});
-                        m.put(p + attn + "." + proj + ".bias", new long[]{d});
-                    }
-                    m.put(p + attn + "_layer_norm.weight", new long[]{d});
-                    m.put(p + attn + "_layer_norm.bias", new long[]{d});
-                }
-                m.put(p + "fc1.weight", new long[]{f, d});
-                m.put(p + "fc1.bias", new long[]{f});
-                m.put(p + "fc2.weight", new long[]{d, f});
-                m.put(p + "fc2.bias", new long[]{d});
-                m.put(p + "final_layer_norm.weight", new long[]{d});
-                m.put(p + "final_layer_norm.bias", new long[]{d});
-            }
-            if (c.finalLayerNorm()) {
-                m.put(s + "layer_norm.weight", new long[]{d});
-                m.put(s + "layer_norm.bias", new long[]{d});
-            }
-        }
+    /** Every tensor of the model, name to shape: the description's tensors, tied aliases and final_logits_bias included. */
+    public static Map<String, long[]> expectedShapes(ModelDescription d) {
+        Map<String, long[]> m = new LinkedHashMap<>(d.tensors());
+        for (Map.Entry<String, String> a : d.names().tiedAliases().entrySet()) m.put(a.getKey(), m.get(a.getValue()));
+        if (d.finalLogitsBias()) m.put(FINAL_LOGITS_BIAS, new long[]{1, d.vocab()});
         return m;
     }
 
     /**
-     * Checks a file's tensors against the config and returns them under canonical names: a {@code BartModel}
+     * Checks a file's tensors against the description and returns them under canonical names: a {@code BartModel}
      * export without the {@code model.} prefix gets it, the tied matrix appears under all four {@link #TIED}
      * names (one object), a missing {@code final_logits_bias} (a zero buffer) is zeros, and fairseq's
      * {@code *.version} buffers are dropped. Otherwise one {@link WeightFileException} lists every missing,
      * unexpected and mis-shaped tensor by name, with a hint when the layer counts or widths disagree with the
      * config, e.g. {@code bart (DIR/model.safetensors): 2 problems (the weights have d_model 32, the config 64): ...}.
      */
-    public static Map<String, HostTensor> check(HfSeq2SeqConfig config, Map<String, HostTensor> file, String source) {
+    public static Map<String, HostTensor> check(ModelDescription d, Map<String, HostTensor> file, String source) {
         Map<String, HostTensor> w = new LinkedHashMap<>();
         boolean bare = file.keySet().stream().noneMatch(k -> k.startsWith("model."));
         for (Map.Entry<String, HostTensor> e : file.entrySet()) {
@@ -81,25 +52,32 @@ public final class Seq2SeqWeights {
             if (bare && (k.startsWith("encoder.") || k.startsWith("decoder.") || k.startsWith("shared."))) k = "model." + k;
             w.put(k, e.getValue());
         }
-        Map<String, long[]> expected = expectedShapes(config);
+        Map<String, long[]> expected = expectedShapes(d);
+        Map<String, String> aliases = d.names().tiedAliases();
         List<String> problems = new ArrayList<>();
-        HostTensor tied = null;
-        for (String t : TIED) {
-            HostTensor x = w.get(t);
-            if (x == null) continue;
-            if (!x.sameShape(expected.get(t))) problems.add(t + " has shape " + x.shapeString() + ", expected " + Arrays.toString(expected.get(t)));
-            else if (tied == null) tied = x;
-        }
-        if (tied == null && TIED.stream().noneMatch(w::containsKey)) problems.add("missing " + SHARED + " (or one of its tied names " + String.join(", ", TIED.subList(1, 4)) + ")");
+        Map<String, HostTensor> tied = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             String k = e.getKey();
-            if (TIED.contains(k)) continue;
+            String target = aliases.getOrDefault(k, k);
             HostTensor t = w.get(k);
-            if (t == null) {
-                if (!k.equals(FINAL_LOGITS_BIAS)) problems.add("missing " + k);
-            } else if (!t.sameShape(e.getValue())) {
+            if (t != null && !t.sameShape(e.getValue())) {
                 problems.add(k + " has shape " + t.shapeString() + ", expected " + Arrays.toString(e.getValue()));
+            } else if (t != null && aliases.containsValue(target)) {
+                tied.putIfAbsent(target, t);
             }
+        }
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            String k = e.getKey();
+            if (aliases.containsKey(k) || w.containsKey(k) || k.equals(FINAL_LOGITS_BIAS)) continue;
+            if (aliases.containsValue(k)) {
+                boolean anyAlias = aliases.entrySet().stream().anyMatch(a -> a.getValue().equals(k) && w.containsKey(a.getKey()));
+                if (!anyAlias) {
+                    List<String> names = aliases.entrySet().stream().filter(a -> a.getValue().equals(k)).map(Map.Entry::getKey).sorted().toList();
+                    problems.add("missing " + k + " (or one of its tied names " + String.join(", ", names) + ")");
+                }
+                continue;
+            }
+            problems.add("missing " + k);
         }
         int[] maxLayer = {-1, -1};
         for (String k : w.keySet()) {
@@ -112,23 +90,25 @@ public final class Seq2SeqWeights {
         }
         if (!problems.isEmpty()) {
             List<String> hints = new ArrayList<>();
-            if (maxLayer[0] >= 0 && maxLayer[0] + 1 != config.encoderLayers()) hints.add("the weights have " + (maxLayer[0] + 1) + " encoder layers, the config " + config.encoderLayers());
-            if (maxLayer[1] >= 0 && maxLayer[1] + 1 != config.decoderLayers()) hints.add("the weights have " + (maxLayer[1] + 1) + " decoder layers, the config " + config.decoderLayers());
+            if (maxLayer[0] >= 0 && maxLayer[0] + 1 != d.encoderLayers()) hints.add("the weights have " + (maxLayer[0] + 1) + " encoder layers, the config " + d.encoderLayers());
+            if (maxLayer[1] >= 0 && maxLayer[1] + 1 != d.decoderLayers()) hints.add("the weights have " + (maxLayer[1] + 1) + " decoder layers, the config " + d.decoderLayers());
             HostTensor any = TIED.stream().map(w::get).filter(x -> x != null && x.rank() == 2).findFirst().orElse(null);
-            if (any != null && any.shape()[1] != config.dModel()) hints.add("the weights have d_model " + any.shape()[1] + ", the config " + config.dModel());
-            if (any != null && any.shape()[0] != config.vocab()) hints.add("the weights have a vocabulary of " + any.shape()[0] + ", the config " + config.vocab());
+            if (any != null && any.shape()[1] != d.hidden()) hints.add("the weights have d_model " + any.shape()[1] + ", the config " + d.hidden());
+            if (any != null && any.shape()[0] != d.vocab()) hints.add("the weights have a vocabulary of " + any.shape()[0] + ", the config " + d.vocab());
             boolean hasFinal = w.containsKey("model.encoder.layer_norm.weight");
-            if (hasFinal != config.finalLayerNorm()) {
-                hints.add(hasFinal ? "the weights have mBART's final LayerNorms, the config says " + config.family().modelType()
-                        : "the weights lack the final LayerNorms of model_type " + config.family().modelType());
+            if (hasFinal != d.finalLayerNorm()) {
+                String type = d.family().name().toLowerCase(java.util.Locale.ROOT);
+                hints.add(hasFinal ? "the weights have mBART's final LayerNorms, the config says " + type
+                        : "the weights lack the final LayerNorms of model_type " + type);
             }
             String hint = hints.isEmpty() ? "" : " (" + String.join("; ", hints) + ")";
             throw new WeightFileException(source + ": " + problems.size() + (problems.size() == 1 ? " problem" : " problems") + hint + ": " + String.join("; ", problems));
         }
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (String k : expected.keySet()) {
-            if (TIED.contains(k)) out.put(k, tied);
-            else if (k.equals(FINAL_LOGITS_BIAS) && !w.containsKey(k)) out.put(k, HostTensor.of(new float[config.vocab()], 1, config.vocab()));
+            String target = aliases.getOrDefault(k, k);
+            if (aliases.containsValue(target)) out.put(k, w.containsKey(target) ? w.get(target) : tied.get(target));
+            else if (k.equals(FINAL_LOGITS_BIAS) && !w.containsKey(k)) out.put(k, HostTensor.of(new float[d.vocab()], 1, d.vocab()));
             else out.put(k, w.get(k));
         }
         return out;

@@ -3,6 +3,7 @@ package org.petl.models.weights;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.petl.core.arch.ModelDescription;
 import org.petl.core.io.Safetensors;
 import org.petl.core.io.WeightFileException;
 import org.petl.core.tensor.HostTensor;
@@ -70,6 +71,8 @@ class Seq2SeqFolderTest {
         assertTrue(mbart.normalizeBefore() && mbart.finalLayerNorm());
         assertEquals(parse(BART_LARGE_CONFIG), parse(bart.toJson().toString()), "what the writer saves reads back");
         assertEquals(parse(MBART_CC25_CONFIG), parse(mbart.toJson().toString()));
+        assertEquals(ModelDescription.named("bart-large"), bart.toDescription("bart-large"), "the built-in description petl params uses");
+        assertEquals(ModelDescription.named("mbart-large-cc25"), mbart.toDescription("mbart-large-cc25"));
     }
 
     @Test
@@ -110,9 +113,10 @@ class Seq2SeqFolderTest {
     void tinyBartFolderLoadsThroughWeightsDir(@TempDir Path tmp) {
         HfSeq2SeqConfig written = HfFolderWriter.writeTinyReference(reference("bart"), tmp);
         assertFalse(Safetensors.read(tmp.resolve("model.safetensors")).containsKey("lm_head.weight"), "the tied matrix is stored once");
+        assertEquals(new HfSeq2SeqConfig(HfSeq2SeqConfig.Family.BART, 32, 2, 2, 4, 4, 64, 64, 120, 64, false, "gelu", 1, 0, 2, 2, -1), written);
         PretrainedSeq2Seq m = ModelStore.resolveSeq2Seq(tmp.toString());
-        assertEquals(new HfSeq2SeqConfig(HfSeq2SeqConfig.Family.BART, 32, 2, 2, 4, 4, 64, 64, 120, 64, false, "gelu", 1, 0, 2, 2, -1), m.config());
-        assertEquals(written, m.config());
+        String name = tmp.getFileName().toString();
+        assertEquals(ModelDescription.bart(name, 2, 2, 32, 4, 64, 120, 64, "gelu", false), m.description(), "the description of the reference README");
         assertSameWeights(Safetensors.read(reference("bart").resolve("base.safetensors")), m);
 
         try (Seq2SeqTokenizer t = m.tokenizer(null, null)) {
@@ -137,11 +141,12 @@ class Seq2SeqFolderTest {
     void tinyMbartFolderUsesLanguageCodesLikeMBartTokenizer(@TempDir Path tmp) {
         HfFolderWriter.writeTinyReference(reference("mbart"), tmp);
         PretrainedSeq2Seq m = ModelStore.resolveSeq2Seq(tmp.toString());
-        assertEquals(HfSeq2SeqConfig.Family.MBART, m.config().family());
-        assertTrue(m.config().scaleEmbedding());
-        assertEquals(119, m.config().decoderStartTokenId());
+        assertEquals(ModelDescription.mbart(tmp.getFileName().toString(), 2, 2, 32, 4, 64, 120, 64, "gelu"), m.description());
+        try (Seq2SeqTokenizer t = m.tokenizer("en_XX", "ro_RO")) {
+            assertEquals(119, t.decoderStartTokenId(), "the reference's decoder_start_token_id (ro_RO)");
+        }
         assertSameWeights(Safetensors.read(reference("mbart").resolve("base.safetensors")), m);
-        assertEquals(Map.of("en_XX", 118L, "ro_RO", 119L), Seq2SeqTokenizer.languageCodes(m.tokenizerJson()));
+        assertEquals(Map.of("en_XX", 118L, "ro_RO", 119L), Seq2SeqTokenizer.languageCodes(((PretrainedSeq2Seq.MBartTokens) m.tokens()).json()));
         try (Seq2SeqTokenizer t = m.tokenizer("en_XX", "ro_RO")) {
             Seq2SeqBatch b = t.encode(List.of("the cat sat on the mat ."), List.of("pisica sta pe covor ."), 64, 64);
             long[] src = b.inputIds()[0], lab = b.labels()[0], dec = b.decoderInputIds()[0];
@@ -152,7 +157,7 @@ class Seq2SeqFolderTest {
             assertEquals("the cat sat on the mat .", t.decode(src));
             assertEquals("pisica sta pe covor .", t.decode(dec));
             WeightFileException e = assertThrows(WeightFileException.class, () -> m.tokenizer("de_DE", "ro_RO"));
-            assertEquals(m.tokenizerJson() + ": language code 'de_DE' is not in the tokenizer (it has en_XX, ro_RO)", e.getMessage());
+            assertEquals(((PretrainedSeq2Seq.MBartTokens) m.tokens()).json() + ": language code 'de_DE' is not in the tokenizer (it has en_XX, ro_RO)", e.getMessage());
         }
     }
 
