@@ -27,9 +27,20 @@ import java.util.Map;
  * graph, rewrite.
  *
  * @param model    short name (minilm-l6, bge-small, bert-base-uncased, ...) or a local Hugging Face folder
- * @param pooling  "cls", "mean" or "auto" (mean for the sentence-transformers MiniLM, CLS otherwise)
+ * @param pooling  "cls", "mean" or "auto" (mean for the sentence-transformers MiniLM, CLS otherwise); petl's head only
+ * @param head     "petl" (pooling → out_proj, the default) or "hf" (exactly transformers' *ForSequenceClassification
+ *                 head: BERT CLS → pooler → classifier, RoBERTa CLS → classifier.dense → classifier.out_proj)
  */
-public record RunSetup(String model, String task, Path data, String methodSpec, int maxLength, double dropout, String pooling, long seed) {
+public record RunSetup(String model, String task, Path data, String methodSpec, int maxLength, double dropout, String pooling, long seed,
+                       String head) {
+
+    public RunSetup {
+        if (head == null || head.isBlank()) head = "petl";
+    }
+
+    public RunSetup(String model, String task, Path data, String methodSpec, int maxLength, double dropout, String pooling, long seed) {
+        this(model, task, data, methodSpec, maxLength, dropout, pooling, seed, "petl");
+    }
 
     /** A prepared run: graph with the method applied, data and batcher. */
     public record Prepared(PretrainedEncoder model, EncoderGraph graph, AppliedMethod applied, TaskData data, TokenizerBatcher batcher,
@@ -56,9 +67,14 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
             case "mean" -> EncoderGraph.Pooling.MEAN;
             default -> throw new IllegalArgumentException("pooling must be cls, mean or auto, got '" + pooling + "'");
         };
+        EncoderGraph.HeadConfig headConfig = switch (head.toLowerCase(Locale.ROOT)) {
+            case "petl" -> new EncoderGraph.HeadConfig(taskData.numLabels(), p, false);
+            case "hf" -> EncoderGraph.HeadConfig.transformers(taskData.numLabels());
+            default -> throw new IllegalArgumentException("head must be petl or hf, got '" + head + "'");
+        };
         int maxLength = effectiveMaxLength(pretrained);
         EncoderGraph graph = EncoderGraph.build(pretrained.config(), pretrained.weights(),
-                new EncoderGraph.Options(new EncoderGraph.HeadConfig(taskData.numLabels(), p, false), method.fullFineTuning(), dropout, dropout, seed));
+                new EncoderGraph.Options(headConfig, method.fullFineTuning(), dropout, dropout, seed));
         AppliedMethod applied;
         if (adapterDir == null) {
             Map<String, INDArray> start = PrefixActivations.needed(method) ? prefixStart(graph, method, taskData, pretrained, maxLength) : Map.of();
