@@ -86,7 +86,7 @@ class Seq2SeqTrainerTest {
     }
 
     static Run run(TrainConfig cfg, Path dir, boolean resume, int maxTokens, boolean scoreBefore) {
-        Seq2SeqLm lm = Seq2SeqLm.build(desc, weights, new ModelGraph.Options(0.1, 0.1));
+        Seq2SeqLm lm = Seq2SeqLm.build(desc, weights, new ModelGraph.Options(0.1, 0.1, false));
         AppliedMethod a = Rewriter.apply(lm.graph(), Methods.parse("lora:r=4,s=2"), 3);
         Seq2SeqTokenizer tok = Seq2SeqTokenizer.bart(tokenizerJson, 0, 2, 1, 2);
         TokenizerSeq2SeqBatcher batcher = new TokenizerSeq2SeqBatcher(tok, desc, 48, 16);
