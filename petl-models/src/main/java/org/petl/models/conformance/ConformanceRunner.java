@@ -120,6 +120,15 @@ public final class ConformanceRunner {
      */
     public record Seq2SeqCase(ModelDescription description, Map<String, HostTensor> weights, PetlMethod method,
                               Map<String, INDArray> preset, JsonNode json) {
+        /** Applies the method to a graph built from this case; every loaded tensor must find its place. */
+        public AppliedMethod apply(org.petl.core.site.SiteGraph g) {
+            AppliedMethod applied = Rewriter.apply(g, method, 0, preset);
+            for (String p : preset.keySet()) {
+                if (!applied.added().containsKey(p)) throw new IllegalArgumentException("loaded tensor " + p + " was not used by " + method.spec());
+            }
+            return applied;
+        }
+
         public Seq2SeqBatch batch() {
             return new Seq2SeqBatch(ints(json.at("/inputs/input_ids")), ints(json.at("/inputs/attention_mask")),
                     ints(json.at("/inputs/decoder_input_ids")), ints(json.at("/inputs/decoder_attention_mask")), null);
@@ -128,13 +137,18 @@ public final class ConformanceRunner {
 
     /** Loads a bart/ or mbart/ case folder; one-line IllegalArgumentException when a tensor has no place. */
     public static Seq2SeqCase loadSeq2Seq(Path dir) {
+        return loadSeq2Seq(dir, "base.safetensors");
+    }
+
+    /** The same over another base file of the model folder (generation references use base_eos_bias.safetensors too). */
+    public static Seq2SeqCase loadSeq2Seq(Path dir, String baseFile) {
         JsonNode c;
         try {
             c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
         } catch (IOException e) {
             throw new IllegalArgumentException(dir.resolve("case.json") + ": " + e.getMessage());
         }
-        Map<String, HostTensor> weights = new LinkedHashMap<>(Safetensors.read(dir.getParent().resolve("base.safetensors")));
+        Map<String, HostTensor> weights = new LinkedHashMap<>(Safetensors.read(dir.getParent().resolve(baseFile)));
         ModelDescription desc = seq2seqDescription(c.path("model").asText(), weights);
         JsonNode args = c.path("tune_arguments");
         PetlMethod method = PaperCode.translate(args, desc);
