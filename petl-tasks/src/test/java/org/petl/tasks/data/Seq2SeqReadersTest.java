@@ -28,9 +28,11 @@ class Seq2SeqReadersTest {
         return p;
     }
 
-    private static String msg(Runnable r) {
+    /** The error line with this test's folder taken off: row errors name the file with its folder. */
+    private String msg(Runnable r) {
         DataFormatException e = assertThrows(DataFormatException.class, r::run);
-        return e.getMessage();
+        String prefix = tmp.toString() + java.io.File.separator;
+        return e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
     }
 
     // ------------------------------------------------------------------ XSum
@@ -75,15 +77,15 @@ class Seq2SeqReadersTest {
     void xsumErrorsNameFileAndLine() throws IOException {
         write("train.jsonl", "{\"document\":\"a\",\"summary\":\"b\",\"id\":\"1\"}\n{\"document\":\"a\",\"id\":\"2\"}\n");
         write("validation.jsonl", "{\"document\":\"a\",\"summary\":\"b\"}\n");
-        assertEquals(tmp.resolve("train.jsonl") + ":2: no \"summary\"", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
+        assertEquals("train.jsonl:2: no \"summary\"", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
         write("train.jsonl", "{\"document\":\"  \",\"summary\":\"b\"}\n");
-        assertEquals(tmp.resolve("train.jsonl") + ":1: empty \"document\"", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
+        assertEquals("train.jsonl:1: empty \"document\"", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
         write("train.jsonl", "{\"document\":\"a\",\"summary\":\"b\"}\n{\"document\": \"a\"\n");
-        assertTrue(msg(() -> Seq2SeqFiles.loadXsum(tmp)).startsWith(tmp.resolve("train.jsonl") + ":2: not a JSON object"));
+        assertTrue(msg(() -> Seq2SeqFiles.loadXsum(tmp)).startsWith("train.jsonl:2: not a JSON object"));
         write("train.jsonl", "[1,2]\n");
-        assertEquals(tmp.resolve("train.jsonl") + ":1: not a JSON object", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
+        assertEquals("train.jsonl:1: not a JSON object", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
         write("train.jsonl", "{\"document\":3,\"summary\":\"b\"}\n");
-        assertEquals(tmp.resolve("train.jsonl") + ":1: \"document\" is not a string", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
+        assertEquals("train.jsonl:1: \"document\" is not a string", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
     }
 
     @Test
@@ -95,9 +97,9 @@ class Seq2SeqReadersTest {
         assertEquals("train.source has 3 lines but train.target has 2; parallel files need one line per pair (train.target:3 is the first unpaired line)",
                 msg(() -> Seq2SeqFiles.loadXsum(tmp)));
         write("train.target", "x\n\nz\n");
-        assertEquals(tmp.resolve("train.target") + ":2: empty target line", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
+        assertEquals("train.target:2: empty target line", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
         Files.write(tmp.resolve("train.target"), new byte[]{'x', '\n', (byte) 0xC3, '\n', 'z', '\n'});
-        assertEquals(tmp.resolve("train.target") + ":2: not valid UTF-8", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
+        assertEquals("train.target:2: not valid UTF-8", msg(() -> Seq2SeqFiles.loadXsum(tmp)));
     }
 
     @Test
@@ -130,11 +132,11 @@ class Seq2SeqReadersTest {
     void wmt16WrongLanguagePair() throws IOException {
         write("train.jsonl", "{\"translation\": {\"en\": \"a\", \"ro\": \"b\"}}\n{\"translation\": {\"de\": \"a\", \"en\": \"b\"}}\n");
         write("validation.jsonl", "{\"translation\": {\"en\": \"a\", \"ro\": \"b\"}}\n");
-        assertEquals(tmp.resolve("train.jsonl") + ":2: language pair de-en, expected en-ro", msg(() -> Seq2SeqFiles.loadWmt16EnRo(tmp)));
+        assertEquals("train.jsonl:2: language pair de-en, expected en-ro", msg(() -> Seq2SeqFiles.loadWmt16EnRo(tmp)));
         write("train.jsonl", "{\"en\": \"a\", \"ro\": \"b\"}\n");
-        assertTrue(msg(() -> Seq2SeqFiles.loadWmt16EnRo(tmp)).startsWith(tmp.resolve("train.jsonl") + ":1: no \"translation\" object"));
+        assertTrue(msg(() -> Seq2SeqFiles.loadWmt16EnRo(tmp)).startsWith("train.jsonl:1: no \"translation\" object"));
         write("train.jsonl", "{\"translation\": {\"en\": \"a\", \"ro\": \"\"}}\n");
-        assertEquals(tmp.resolve("train.jsonl") + ":1: empty \"ro\"", msg(() -> Seq2SeqFiles.loadWmt16EnRo(tmp)));
+        assertEquals("train.jsonl:1: empty \"ro\"", msg(() -> Seq2SeqFiles.loadWmt16EnRo(tmp)));
     }
 
     @Test
@@ -237,16 +239,16 @@ class Seq2SeqReadersTest {
     @Test
     void debsumErrorsNameFileAndLine() throws IOException {
         write("d1/Translation-en", "Package: a\nDescription-en: syn\n long\n\nPackage: b\nDescription-md5: 0\n\n");
-        assertEquals(tmp.resolve("d1").resolve("Translation-en") + ":5: package b has no Description-en", msg(() -> StandIns.loadDebsum(tmp.resolve("d1"))));
+        assertEquals("d1/Translation-en:5: package b has no Description-en", msg(() -> StandIns.loadDebsum(tmp.resolve("d1"))));
         write("d2/Translation-en", "Package: a\n stray\n");
-        assertEquals(tmp.resolve("d2").resolve("Translation-en") + ":2: continuation line outside a Description-en field", msg(() -> StandIns.loadDebsum(tmp.resolve("d2"))));
+        assertEquals("d2/Translation-en:2: continuation line outside a Description-en field", msg(() -> StandIns.loadDebsum(tmp.resolve("d2"))));
         write("d3/Translation-en", "Package: a\nDescription-en: s\n x\ngarbage line\n");
-        assertEquals(tmp.resolve("d3").resolve("Translation-en") + ":4: expected \"Field: value\", got \"garbage line\"", msg(() -> StandIns.loadDebsum(tmp.resolve("d3"))));
+        assertEquals("d3/Translation-en:4: expected \"Field: value\", got \"garbage line\"", msg(() -> StandIns.loadDebsum(tmp.resolve("d3"))));
         write("d4/Translation-en", "Package: a\nDescription-en:\n x\n");
-        assertEquals(tmp.resolve("d4").resolve("Translation-en") + ":2: empty synopsis in Description-en", msg(() -> StandIns.loadDebsum(tmp.resolve("d4"))));
+        assertEquals("d4/Translation-en:2: empty synopsis in Description-en", msg(() -> StandIns.loadDebsum(tmp.resolve("d4"))));
         write("d5/Translation-en", "Package: a\nDescription-en: s\n x\n");
         write("d5/sources.tsv", "a\n");
-        assertEquals(tmp.resolve("d5").resolve("sources.tsv") + ":1: expected \"binary<TAB>source\", got \"a\"", msg(() -> StandIns.loadDebsum(tmp.resolve("d5"))));
+        assertEquals("d5/sources.tsv:1: expected \"binary<TAB>source\", got \"a\"", msg(() -> StandIns.loadDebsum(tmp.resolve("d5"))));
         DataMissingException e = assertThrows(DataMissingException.class, () -> StandIns.loadDebsum(tmp.resolve("none")));
         assertTrue(e.getMessage().endsWith("install it with: bash scripts/install-data.sh debsum"), e.getMessage());
     }
