@@ -21,6 +21,9 @@ import picocli.CommandLine.Command;
                 ConformanceCommand.class,
                 HfFolderCommand.class,
                 MergeBenchmark.class,
+                PredictCommand.class,
+                MergeCommand.class,
+                ExportCommand.class,
         })
 public final class PetlCli implements Runnable {
 

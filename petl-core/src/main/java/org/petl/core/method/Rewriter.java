@@ -184,7 +184,8 @@ public final class Rewriter {
             if (m instanceof Modification.Delta d) {
                 List<Site> sites = d.at().sites(g);
                 if (sites.isEmpty()) {
-                    throw new MethodSpecException(where + ": the architecture has no site " + d.at().describe());
+                    throw new MethodSpecException(where + ": " + g.describeModel() + " has no site " + d.at().describe()
+                            + " in stacks " + d.at().stacks().stream().map(x -> x.name().toLowerCase()).sorted().toList());
                 }
                 for (Site s : sites) {
                     Site in = d.insertion().inputSite(s);

@@ -15,6 +15,11 @@ public interface SiteGraph {
 
     SameDiff sameDiff();
 
+    /** The model in words for error messages, e.g. {@code model 'bart-large' (bart)}. */
+    default String describeModel() {
+        return "the architecture";
+    }
+
     /** The variable currently holding a site, if the architecture has it. */
     Optional<SDVariable> site(Site site);
 
