@@ -39,6 +39,10 @@ public final class EvalCommand implements Callable<Integer> {
         if (!r.isObject() || !r.path("model").isTextual() || !r.path("task").isTextual() || !r.path("method").isTextual()) {
             throw new IllegalArgumentException(runJson + ": not a petl run file (needs \"model\", \"task\" and \"method\")");
         }
+        if (r.path("kind").asText("").equals("seq2seq")) {
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(Seq2SeqRuns.eval(runDir, r, data)));
+            return 0;
+        }
         Path dataDir = data != null ? data : (r.path("data").isNull() || r.path("data").isMissingNode() ? null : Path.of(r.path("data").asText()));
         RunSetup setup = new RunSetup(r.path("model").asText(), r.path("task").asText(), dataDir, r.path("method").asText(),
                 r.path("max_len").asInt(), 0, r.path("pooling").asText("auto"), r.path("seed").asLong(), r.path("head").asText("petl"));
