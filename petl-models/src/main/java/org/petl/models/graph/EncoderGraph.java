@@ -71,6 +71,8 @@ public final class EncoderGraph implements SiteGraph {
     private SDVariable batch;
     private SDVariable length;
     private SDVariable keep;
+    /** 1 while training (dropout_keep fed below 1), 0 at inference: every dropout keeps with 1 − p·on. */
+    private SDVariable on;
 
     private EncoderGraph(EncoderConfig cfg, Options opts) {
         this.sd = SameDiff.create();
@@ -101,6 +103,7 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable mask = sd.placeHolder("attention_mask", DataType.FLOAT, -1, -1);
         register(Site.embeddings(Stack.ENCODER, Point.MASK), mask);
         keep = sd.placeHolder("dropout_keep", DataType.FLOAT);
+        on = sd.identity("dropout_on", keep.lt(1.0).castTo(DataType.FLOAT));
         SDVariable shape = ids.shape();
         batch = sd.identity("encoder.batch", sd.gather(shape, new int[]{0}, 0));
         length = sd.identity("encoder.length", sd.gather(shape, new int[]{1}, 0));
@@ -156,11 +159,12 @@ public final class EncoderGraph implements SiteGraph {
         int hs = cfg.headSize();
         SDVariable ctx = Blocks.attend(sd, attn.at(Point.SCORES).name(), Blocks.splitHeads(sd, q, batch, cfg.heads(), hs),
                 Blocks.splitHeads(sd, keys, batch, cfg.heads(), hs), Blocks.splitHeads(sd, values, batch, cfg.heads(), hs),
-                mask, 1.0 / Math.sqrt(hs), opts.attentionDropout() > 0 ? keep : null);
+                mask, 1.0 / Math.sqrt(hs), opts.attentionDropout() > 0 ? keepFor(opts.attentionDropout()) : null);
         register(attn.at(Point.SCORES), sd.getVariable(attn.at(Point.SCORES).name()));
         SDVariable heads = register(attn.at(Point.HEADS), Blocks.mergeHeads(sd, attn.at(Point.HEADS).name(), ctx, d));
         SDVariable out = register(attn.at(Point.OUTPUT), linear(attn.at(Point.OUTPUT).name(), heads, p + "attention.output.dense", d, d, w));
         out = maybeDropout(p + "attn.dropout", out, opts.hiddenDropout());
+        out = register(attn.at(Point.DROPPED), sd.identity(attn.at(Point.DROPPED).name(), out));
         String attnLn = p + "attention.output.LayerNorm";
         residualNorms.put(attn, z -> layerNorm(null, z, attnLn, w));
         SDVariable a = layerNorm(p + "attn.residual_ln", out.add(x), attnLn, w);
@@ -172,6 +176,7 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable hid = register(ffn.at(Point.HIDDEN), Blocks.activation(sd, ffn.at(Point.HIDDEN).name(), cfg.activation(), pre));
         SDVariable f = register(ffn.at(Point.OUTPUT), linear(ffn.at(Point.OUTPUT).name(), hid, p + "output.dense", cfg.ffn(), d, w));
         f = maybeDropout(p + "ffn.dropout", f, opts.hiddenDropout());
+        f = register(ffn.at(Point.DROPPED), sd.identity(ffn.at(Point.DROPPED).name(), f));
         String outLn = p + "output.LayerNorm";
         residualNorms.put(ffn, z -> layerNorm(null, z, outLn, w));
         return layerNorm(p + "output", f.add(a), outLn, w);
@@ -216,7 +221,17 @@ public final class EncoderGraph implements SiteGraph {
     }
 
     private SDVariable maybeDropout(String name, SDVariable x, double p) {
-        return p > 0 ? Blocks.dropout(sd, name, x, keep) : x;
+        return p > 0 ? Blocks.dropout(sd, name, x, keepFor(p)) : x;
+    }
+
+    /** Keep probability 1 − p·on of one kind of dropout (hidden and attention dropout have their own p). */
+    private SDVariable keepFor(double p) {
+        return on.mul(-p).add(1.0);
+    }
+
+    @Override
+    public Optional<SDVariable> dropoutOn() {
+        return Optional.of(on);
     }
 
     private SDVariable linear(String out, SDVariable x, String module, int in, int outDim, Map<String, HostTensor> w) {
@@ -384,7 +399,10 @@ public final class EncoderGraph implements SiteGraph {
         sites.put(site, now);
     }
 
-    /** The dropout keep placeholder (1 − p); the trainer feeds 1 − hiddenDropout, inference feeds 1. */
+    /**
+     * What to feed the dropout_keep placeholder: 1 at inference; while training any value below 1 turns every dropout
+     * on, each with its own probability (hidden, attention, and the methods' own dropout).
+     */
     public float keepProbability(boolean training) {
         return training ? (float) (1.0 - Math.max(opts.hiddenDropout(), opts.attentionDropout())) : 1f;
     }
