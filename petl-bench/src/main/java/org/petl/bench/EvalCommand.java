@@ -31,7 +31,7 @@ public final class EvalCommand implements Callable<Integer> {
         JsonNode r = new ObjectMapper().readTree(runJson.toFile());
         Path dataDir = data != null ? data : (r.path("data").isNull() || r.path("data").isMissingNode() ? null : Path.of(r.path("data").asText()));
         RunSetup setup = new RunSetup(r.path("model").asText(), r.path("task").asText(), dataDir, r.path("method").asText(),
-                r.path("max_len").asInt(), 0, r.path("pooling").asText("auto"), r.path("seed").asLong());
+                r.path("max_len").asInt(), 0, r.path("pooling").asText("auto"), r.path("seed").asLong(), r.path("head").asText("petl"));
         RunSetup.Prepared p = setup.prepare(runDir.resolve("adapter"));
         ObjectNode out = new ObjectMapper().createObjectNode();
         out.put("run", runDir.toString());

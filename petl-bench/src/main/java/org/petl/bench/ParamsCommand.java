@@ -24,7 +24,7 @@ public final class ParamsCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--arch", required = true, completionCandidates = ArchNames.class, paramLabel = "NAME",
-            description = "architecture: ${COMPLETION-CANDIDATES}")
+            description = "architecture: ${COMPLETION-CANDIDATES}, a warm start such as minilm-l6:seq2seq, or a Hugging Face folder (its config.json)")
     String arch;
 
     @Option(names = "--method", required = true, paramLabel = "SPEC",
@@ -44,7 +44,7 @@ public final class ParamsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ParameterReport r = ParameterReport.of(Architecture.named(arch), Methods.parse(method));
+        ParameterReport r = ParameterReport.of(new Architecture(org.petl.models.store.ModelStore.describe(arch)), Methods.parse(method));
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             ObjectNode o = JSON.createObjectNode();

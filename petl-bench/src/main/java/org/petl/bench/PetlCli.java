@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
                 BudgetCommand.class,
                 ConformanceCommand.class,
                 MergeBenchmark.class,
+                PredictCommand.class,
+                MergeCommand.class,
+                ExportCommand.class,
         })
 public final class PetlCli implements Runnable {
 

@@ -26,49 +26,53 @@ public final class RunOptions {
     @Option(names = "--method", defaultValue = "lora:r=8,s=2", description = "method spec, e.g. mam:l=16,r=16,s=2 (see petl methods; default ${DEFAULT-VALUE})")
     String method;
 
-    @Option(names = "--epochs", defaultValue = "3")
+    @Option(names = "--epochs", defaultValue = "3", description = "passes over the training split (default ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--lr", defaultValue = "1e-3")
+    @Option(names = "--lr", defaultValue = "1e-3", description = "peak AdamW learning rate (default ${DEFAULT-VALUE})")
     double lr;
 
-    @Option(names = "--batch", defaultValue = "32")
+    @Option(names = "--batch", defaultValue = "32", description = "examples per optimizer step, before --grad-accum (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--grad-accum", defaultValue = "1")
+    @Option(names = "--grad-accum", defaultValue = "1", description = "batches whose gradients add up to one optimizer step (default ${DEFAULT-VALUE})")
     int gradAccum;
 
     @Option(names = "--max-len", defaultValue = "64", description = "truncate inputs to this many tokens (default ${DEFAULT-VALUE})")
     int maxLen;
 
-    @Option(names = "--seed", defaultValue = "42")
+    @Option(names = "--seed", defaultValue = "42", description = "seed of initialisation, sampling and dropout (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--warmup", defaultValue = "0.06", description = "warmup ratio of the steps")
+    @Option(names = "--warmup", defaultValue = "0.06", description = "fraction of the steps with a linear learning-rate warmup (default ${DEFAULT-VALUE})")
     double warmup;
 
-    @Option(names = "--weight-decay", defaultValue = "0.01")
+    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW decoupled weight decay (default ${DEFAULT-VALUE})")
     double weightDecay;
 
-    @Option(names = "--clip", defaultValue = "1.0", description = "global gradient-norm clipping")
+    @Option(names = "--clip", defaultValue = "1.0", description = "global gradient-norm clipping, 0 for none (default ${DEFAULT-VALUE})")
     double clip;
 
-    @Option(names = "--label-smoothing", defaultValue = "0")
+    @Option(names = "--label-smoothing", defaultValue = "0", description = "mass spread evenly over all labels in the targets (default ${DEFAULT-VALUE})")
     double labelSmoothing;
 
     @Option(names = "--dropout", defaultValue = "0", description = "hidden and attention dropout (default ${DEFAULT-VALUE}; one-epoch runs gain nothing from it)")
     double dropout;
 
-    @Option(names = "--eval-every", defaultValue = "0", description = "steps between evaluations/checkpoints (0: once per epoch)")
+    @Option(names = "--eval-every", defaultValue = "0", description = "steps between evaluations/checkpoints, 0: once per epoch (default ${DEFAULT-VALUE})")
     int evalEvery;
 
-    @Option(names = "--schedule", defaultValue = "linear", description = "linear, constant or polynomial")
+    @Option(names = "--schedule", defaultValue = "linear", description = "learning-rate decay after warmup: linear, constant or polynomial (default ${DEFAULT-VALUE})")
     String schedule;
 
-    @Option(names = "--pooling", defaultValue = "auto", description = "cls, mean or auto")
+    @Option(names = "--pooling", defaultValue = "auto", description = "petl head's pooling: cls, mean or auto = mean for minilm, cls otherwise (default ${DEFAULT-VALUE})")
     String pooling;
 
-    @Option(names = "--max-steps", description = "stop after this many steps (the schedule still spans the epochs)")
+    @Option(names = "--head", defaultValue = "petl", description = "petl (pooling -> out_proj) or hf (transformers' *ForSequenceClassification head, "
+            + "what a PEFT SEQ_CLS export needs: BERT CLS -> pooler -> classifier, RoBERTa CLS -> classifier.dense -> out_proj) (default ${DEFAULT-VALUE})")
+    String head;
+
+    @Option(names = "--max-steps", description = "stop after this many steps (the schedule still spans the epochs; default: no limit)")
     Long maxSteps;
 
     /** Largest --batch: beyond it one step's activations do not fit any machine petl runs on. */
@@ -92,6 +96,7 @@ public final class RunOptions {
         require(evalEvery >= 0, "--eval-every " + evalEvery + ": must be >= 0 (0: once per epoch)");
         require(java.util.Set.of("linear", "constant", "polynomial").contains(schedule), "--schedule '" + schedule + "': must be linear, constant or polynomial");
         require(java.util.Set.of("cls", "mean", "auto").contains(pooling.toLowerCase(java.util.Locale.ROOT)), "--pooling '" + pooling + "': must be cls, mean or auto");
+        require(java.util.Set.of("petl", "hf").contains(head.toLowerCase(java.util.Locale.ROOT)), "--head '" + head + "': must be petl or hf");
         require(maxSteps == null || maxSteps >= 1, "--max-steps " + maxSteps + ": must be at least 1");
         require(weights == null || java.nio.file.Files.isDirectory(weights), "--weights " + weights + ": not a folder (a Hugging Face folder with config.json, model.safetensors, tokenizer.json)");
         require(data == null || java.nio.file.Files.exists(data), "--data " + data + ": no such file or folder");
@@ -103,7 +108,7 @@ public final class RunOptions {
 
     RunSetup setup() {
         validate();
-        return new RunSetup(weights != null ? weights.toString() : model, task, data, method, maxLen, dropout, pooling, seed);
+        return new RunSetup(weights != null ? weights.toString() : model, task, data, method, maxLen, dropout, pooling, seed, head);
     }
 
     TrainConfig trainConfig() {
@@ -131,6 +136,7 @@ public final class RunOptions {
         o.evalEvery = evalEvery;
         o.schedule = schedule;
         o.pooling = pooling;
+        o.head = head;
         o.maxSteps = maxSteps;
         return o;
     }
@@ -144,6 +150,7 @@ public final class RunOptions {
         o.put("max_len", maxLen);
         o.put("dropout", dropout);
         o.put("pooling", pooling);
+        o.put("head", head);
         o.put("seed", seed);
         o.put("epochs", epochs);
         o.put("lr", lr);

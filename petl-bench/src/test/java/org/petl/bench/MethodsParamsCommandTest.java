@@ -77,6 +77,22 @@ class MethodsParamsCommandTest {
     }
 
     @Test
+    void paramsDescribesWarmStartsAndFoldersWithoutWeights() throws Exception {
+        // LoRA r=8 on q and v: 2 · r · (d + d) per attention module; the warm start has 6 encoder self-, 6 decoder
+        // self- and 6 cross-attentions of d = 384
+        JsonNode warm = json("params", "--arch", "minilm-l6:seq2seq", "--method", "lora:r=8", "--json");
+        assertEquals(18L * 2 * 8 * (384 + 384), warm.get("formula_params").asLong(), warm.toString());
+        assertEquals("minilm-l6:seq2seq", warm.get("architecture").asText());
+        JsonNode enc = json("params", "--arch", "minilm-l6", "--method", "lora:r=8", "--json");
+        assertEquals(6L * 2 * 8 * (384 + 384), enc.get("formula_params").asLong());
+        // the decoder: 6 layers of two attentions (4 · (d² + d) each) and an FFN (2 · d · 1536 + 1536 + d), three
+        // LayerNorms per layer, plus its own position table (512 · d) and embedding LayerNorm; the token-type table
+        // (2 · d) is folded into the positions
+        long d = 384, decoder = 6 * (2 * 4 * (d * d + d) + (2 * d * 1536 + 1536 + d) + 3 * 2 * d) + 512 * d + 2 * d;
+        assertEquals(enc.get("base_params").asLong() + decoder - 2 * d, warm.get("base_params").asLong());
+    }
+
+    @Test
     void paramsCountsThePlugin() throws Exception {
         // (IA)³ on RoBERTa-base: per layer 768 (k) + 768 (v) + 3072 (ffn hidden), 12 layers
         JsonNode j = json("params", "--arch", "roberta-base", "--method", "ia3", "--json");

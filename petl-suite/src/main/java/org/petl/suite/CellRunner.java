@@ -69,7 +69,7 @@ public final class CellRunner {
         if (kind instanceof TaskKind.Classification) {
             trainClassifier(cell, dir);
         } else if (kind instanceof TaskKind.Generation g) {
-            throw new SuiteException(g.task() + " is a generation task: its cells need the sequence-to-sequence trainer, which this build does not have yet");
+            throw new SuiteException(g.task() + " is a generation task: the suite does not wire sequence-to-sequence cells to the trainer yet");
         } else {
             throw new IllegalStateException("unknown task kind " + kind);
         }

@@ -38,14 +38,20 @@ public final class Report {
         return metric.endsWith("accuracy") ? 100 : 1;
     }
 
-    /** One table row per method label and grid point, in suite order. */
-    static String rowName(Summary s, boolean showHyper) {
-        return showHyper && !s.hyperKey().isEmpty() ? s.label() + " [" + s.hyperKey() + "]" : s.label();
+    /**
+     * One table row per method label and grid point, in suite order: a label swept over several grid points gets
+     * the hyper-parameters that tell its points apart, e.g. {@code PA [lr=0.003]}.
+     */
+    static String rowName(Summary s, List<Summary> all) {
+        List<Set<String>> points = all.stream().filter(o -> o.label().equals(s.label())).map(o -> Set.of(o.hyperKey().isEmpty() ? new String[0] : o.hyperKey().split(" "))).distinct().toList();
+        if (points.size() < 2) return s.label();
+        List<String> differing = new ArrayList<>();
+        for (String kv : s.hyperKey().split(" ")) if (!points.stream().allMatch(p -> p.contains(kv))) differing.add(kv);
+        return s.label() + " [" + String.join(" ", differing) + "]";
     }
 
     public static String markdown(Suite suite, List<Summary> sums) {
         double k = scale(suite.metric());
-        boolean showHyper = sums.stream().map(s -> s.label() + "|" + s.model() + "|" + s.task()).distinct().count() < sums.size();
         List<String> columns = new ArrayList<>();
         boolean oneModelEach = suite.taskModels().values().stream().allMatch(l -> l.size() == 1);
         for (String t : suite.tasks()) for (String m : suite.taskModels().get(t)) columns.add(oneModelEach ? t : t + " / " + m);
@@ -57,7 +63,7 @@ public final class Report {
         for (int i = 0; i < columns.size(); i++) b.append("---|").append(paper ? "---|" : "");
         b.append('\n');
         Map<String, Map<String, Summary>> byRow = new LinkedHashMap<>();
-        for (Summary s : sums) byRow.computeIfAbsent(rowName(s, showHyper), x -> new LinkedHashMap<>()).put(s.task() + "|" + s.model(), s);
+        for (Summary s : sums) byRow.computeIfAbsent(rowName(s, sums), x -> new LinkedHashMap<>()).put(s.task() + "|" + s.model(), s);
         List<String> notes = new ArrayList<>();
         for (var row : byRow.entrySet()) {
             Summary any = row.getValue().values().iterator().next();

@@ -27,9 +27,20 @@ import java.util.Map;
  * graph, rewrite.
  *
  * @param model    short name (minilm-l6, bge-small, bert-base-uncased, ...) or a local Hugging Face folder
- * @param pooling  "cls", "mean" or "auto" (mean for the sentence-transformers MiniLM, CLS otherwise)
+ * @param pooling  "cls", "mean" or "auto" (mean for the sentence-transformers MiniLM, CLS otherwise); petl's head only
+ * @param head     "petl" (pooling → out_proj, the default) or "hf" (exactly transformers' *ForSequenceClassification
+ *                 head: BERT CLS → pooler → classifier, RoBERTa CLS → classifier.dense → classifier.out_proj)
  */
-public record RunSetup(String model, String task, Path data, String methodSpec, int maxLength, double dropout, String pooling, long seed) {
+public record RunSetup(String model, String task, Path data, String methodSpec, int maxLength, double dropout, String pooling, long seed,
+                       String head) {
+
+    public RunSetup {
+        if (head == null || head.isBlank()) head = "petl";
+    }
+
+    public RunSetup(String model, String task, Path data, String methodSpec, int maxLength, double dropout, String pooling, long seed) {
+        this(model, task, data, methodSpec, maxLength, dropout, pooling, seed, "petl");
+    }
 
     /** A prepared run: graph with the method applied, data and batcher. */
     public record Prepared(PretrainedEncoder model, EncoderGraph graph, AppliedMethod applied, TaskData data, TokenizerBatcher batcher,
@@ -48,6 +59,24 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
         PetlMethod method = Methods.parse(methodSpec);
         TaskData taskData = Tasks.load(task, data);
         PretrainedEncoder pretrained = ModelStore.resolve(model);
+        Built b = build(pretrained, method, taskData.numLabels(), adapterDir, taskData);
+        return new Prepared(pretrained, b.graph(), b.applied(), taskData, b.batcher(), b.applied().method());
+    }
+
+    /** A graph with its method applied (or loaded), without task data: what predict, merge and export need. */
+    public record Built(PretrainedEncoder model, EncoderGraph graph, AppliedMethod applied, TokenizerBatcher batcher) {
+    }
+
+    /**
+     * Builds the model with {@code numLabels} outputs and loads {@code adapterDir} (a petl or PEFT adapter
+     * folder) onto it; no data is read.
+     */
+    public Built buildForInference(Path adapterDir, int numLabels) {
+        PretrainedEncoder pretrained = ModelStore.resolve(model);
+        return build(pretrained, Methods.parse(methodSpec), numLabels, adapterDir, null);
+    }
+
+    private Built build(PretrainedEncoder pretrained, PetlMethod method, int numLabels, Path adapterDir, TaskData taskData) {
         if (pretrained.tokenizer() == null) throw new IllegalArgumentException(model + ": has no tokenizer.json; petl needs one to train");
         String pool = pooling.toLowerCase(Locale.ROOT);
         if (pool.equals("auto")) pool = pretrained.name().startsWith("minilm") ? "mean" : "cls";
@@ -56,20 +85,30 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
             case "mean" -> EncoderGraph.Pooling.MEAN;
             default -> throw new IllegalArgumentException("pooling must be cls, mean or auto, got '" + pooling + "'");
         };
+        Map<String, org.petl.core.tensor.HostTensor> weights = pretrained.weights();
+        EncoderGraph.HeadConfig headConfig = switch (head.toLowerCase(Locale.ROOT)) {
+            case "petl" -> new EncoderGraph.HeadConfig(numLabels, p, false);
+            case "hf" -> {
+                // a transformers *ForSequenceClassification folder brings its head (used when the label count fits)
+                weights = new java.util.LinkedHashMap<>(weights);
+                weights.putAll(pretrained.headWeights());
+                yield EncoderGraph.HeadConfig.transformers(numLabels);
+            }
+            default -> throw new IllegalArgumentException("head must be petl or hf, got '" + head + "'");
+        };
         int maxLength = effectiveMaxLength(pretrained);
-        EncoderGraph graph = EncoderGraph.build(pretrained.config(), pretrained.weights(),
-                new EncoderGraph.Options(new EncoderGraph.HeadConfig(taskData.numLabels(), p, false), method.fullFineTuning(), dropout, dropout, seed));
+        EncoderGraph graph = EncoderGraph.build(pretrained.config(), weights,
+                new EncoderGraph.Options(headConfig, method.fullFineTuning(), dropout, dropout, seed));
         AppliedMethod applied;
         if (adapterDir == null) {
             Map<String, INDArray> start = PrefixActivations.needed(method) ? prefixStart(graph, method, taskData, pretrained, maxLength) : Map.of();
             applied = Rewriter.apply(graph, method, seed, start);
         } else {
             AdapterFiles.Loaded loaded = AdapterFiles.load(adapterDir, graph);
-            method = loaded.method();
-            applied = Rewriter.apply(graph, method, seed, loaded.added());
+            applied = Rewriter.apply(graph, loaded.method(), seed, loaded.added());
             AdapterFiles.assignBase(graph, loaded.base(), adapterDir);
         }
-        return new Prepared(pretrained, graph, applied, taskData, new TokenizerBatcher(pretrained.tokenizer(), maxLength), method);
+        return new Built(pretrained, graph, applied, new TokenizerBatcher(pretrained.tokenizer(), maxLength));
     }
 
     private static final java.util.Set<String> TOLD = java.util.concurrent.ConcurrentHashMap.newKeySet();

@@ -202,7 +202,8 @@ public final class Rewriter {
             if (m instanceof Modification.Delta d) {
                 List<Site> sites = d.at().sites(g);
                 if (sites.isEmpty()) {
-                    throw new MethodSpecException(where + ": the architecture has no site " + d.at().describe());
+                    throw new MethodSpecException(where + ": " + g.describeModel() + " has no site " + d.at().describe()
+                            + " in stacks " + d.at().stacks().stream().map(x -> x.name().toLowerCase()).sorted().toList());
                 }
                 for (Site s : sites) {
                     Site in = d.insertion().inputSite(s);
@@ -271,8 +272,8 @@ public final class Rewriter {
         Site heads = ctx.site();
         Set<String> before = GraphSurgery.ops(sd);
         SDVariable[] kv = form.droppedPrefixes(ctx);
-        Site.Stack contextStack = heads.module() == Site.Module.CROSS_ATTN ? Site.Stack.ENCODER : heads.stack();
-        SDVariable batch = g.batchSize(contextStack);
+        // the query side's batch (the same B as the context's; a decoder step computes no encoder)
+        SDVariable batch = g.batchSize(heads.stack());
         int d = g.hidden();
         SDVariable tile = sd.concat(0, batch, sd.constant(Nd4j.createFromArray(1L, 1L)));
         for (int j = 0; j < 2; j++) {

@@ -15,6 +15,11 @@ public interface SiteGraph {
 
     SameDiff sameDiff();
 
+    /** The model in words for error messages, e.g. {@code model 'bart-large' (bart)}. */
+    default String describeModel() {
+        return "the architecture";
+    }
+
     /** The variable currently holding a site, if the architecture has it. */
     Optional<SDVariable> site(Site site);
 
@@ -81,4 +86,12 @@ public interface SiteGraph {
 
     /** Records that a site's value is now held by another variable (after the rewriter rewired its consumers). */
     void rebind(Site site, SDVariable now);
+
+    /**
+     * How this graph is named in transformers (for PEFT export/import and merged HF folders); empty when the
+     * architecture has no transformers equivalent petl knows.
+     */
+    default java.util.Optional<org.petl.core.adapter.HfLayout> hfLayout() {
+        return java.util.Optional.empty();
+    }
 }

@@ -48,7 +48,7 @@ public final class Seq2SeqLm {
         SDVariable decPos = sd.placeHolder("decoder_position_ids", DataType.INT, -1, -1);
         SDVariable decMask = sd.placeHolder("decoder_attention_mask", DataType.FLOAT, -1, -1);
         g.dimensions(Stack.DECODER, dec);
-        SDVariable h = Embeddings.build(g, Stack.DECODER, dec, decPos, null, decMask, false);
+        SDVariable h = Embeddings.build(g, Stack.DECODER, dec, decPos, null, decMask, g.options().trainableEmbeddings());
         SDVariable selfMask = Masks.causal(sd, "decoder.self_mask", dec, g.site(org.petl.core.site.Site.embeddings(Stack.DECODER,
                 org.petl.core.site.Site.Point.MASK)).orElseThrow(), Masks.negative(desc));
         Stacks.DecoderResult out = Stacks.decoder(g, h, selfMask, enc.hidden(), enc.crossMask(), null, null);
@@ -75,7 +75,7 @@ public final class Seq2SeqLm {
         SDVariable pos = sd.placeHolder("position_ids", DataType.INT, -1, -1);
         SDVariable mask = sd.placeHolder("attention_mask", DataType.FLOAT, -1, -1);
         g.dimensions(Stack.ENCODER, ids);
-        SDVariable h = Embeddings.build(g, Stack.ENCODER, ids, pos, null, mask, false);
+        SDVariable h = Embeddings.build(g, Stack.ENCODER, ids, pos, null, mask, g.options().trainableEmbeddings());
         // the mask site (prompt tuning extends it) feeds the encoder's and the cross-attention's padding masks
         SDVariable maskSite = g.site(org.petl.core.site.Site.embeddings(Stack.ENCODER, org.petl.core.site.Site.Point.MASK)).orElseThrow();
         double neg = Masks.negative(desc);

@@ -114,9 +114,42 @@ public final class ConformanceRunner {
         return new CaseResult(id, st, diff, method.spec());
     }
 
-    private static CaseResult runSeq2Seq(String id, Path dir, JsonNode c, String model) {
-        Map<String, HostTensor> weights = new LinkedHashMap<>(Safetensors.read(dir.getParent().resolve("base.safetensors")));
-        ModelDescription desc = seq2seqDescription(model, weights);
+    /**
+     * A BART/mBART case ready to build: the description read off the base weights, the weights (BitFit's biases
+     * replaced), the translated method and its loaded tensors by petl name.
+     */
+    public record Seq2SeqCase(ModelDescription description, Map<String, HostTensor> weights, PetlMethod method,
+                              Map<String, INDArray> preset, JsonNode json) {
+        /** Applies the method to a graph built from this case; every loaded tensor must find its place. */
+        public AppliedMethod apply(org.petl.core.site.SiteGraph g) {
+            AppliedMethod applied = Rewriter.apply(g, method, 0, preset);
+            for (String p : preset.keySet()) {
+                if (!applied.added().containsKey(p)) throw new IllegalArgumentException("loaded tensor " + p + " was not used by " + method.spec());
+            }
+            return applied;
+        }
+
+        public Seq2SeqBatch batch() {
+            return new Seq2SeqBatch(ints(json.at("/inputs/input_ids")), ints(json.at("/inputs/attention_mask")),
+                    ints(json.at("/inputs/decoder_input_ids")), ints(json.at("/inputs/decoder_attention_mask")), null);
+        }
+    }
+
+    /** Loads a bart/ or mbart/ case folder; one-line IllegalArgumentException when a tensor has no place. */
+    public static Seq2SeqCase loadSeq2Seq(Path dir) {
+        return loadSeq2Seq(dir, "base.safetensors");
+    }
+
+    /** The same over another base file of the model folder (generation references use base_eos_bias.safetensors too). */
+    public static Seq2SeqCase loadSeq2Seq(Path dir, String baseFile) {
+        JsonNode c;
+        try {
+            c = new ObjectMapper().readTree(dir.resolve("case.json").toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(dir.resolve("case.json") + ": " + e.getMessage());
+        }
+        Map<String, HostTensor> weights = new LinkedHashMap<>(Safetensors.read(dir.getParent().resolve(baseFile)));
+        ModelDescription desc = seq2seqDescription(c.path("model").asText(), weights);
         JsonNode args = c.path("tune_arguments");
         PetlMethod method = PaperCode.translate(args, desc);
         Map<String, INDArray> preset = new HashMap<>();
@@ -126,11 +159,11 @@ public final class ConformanceRunner {
                 boolean used = c.path("added_parameters").path(e.getKey()).path("affects_outputs").asBoolean(true);
                 PaperCode.Target t = PaperCode.seq2seqTarget(e.getKey(), args);
                 if (t == null) {
-                    if (used) return new CaseResult(id, Status.FAILED, Double.NaN, "tensor " + e.getKey() + " has no place in the translated method " + method.spec());
+                    if (used) throw new IllegalArgumentException("tensor " + e.getKey() + " has no place in the translated method " + method.spec());
                     continue;
                 }
                 if (t.base()) {
-                    if (!weights.containsKey(t.name())) return new CaseResult(id, Status.FAILED, Double.NaN, "BitFit tensor " + e.getKey() + " replaces no base tensor");
+                    if (!weights.containsKey(t.name())) throw new IllegalArgumentException("BitFit tensor " + e.getKey() + " replaces no base tensor");
                     weights.put(t.name(), e.getValue());
                 } else if (used) {
                     HostTensor v = t.transpose() ? e.getValue().transpose2d() : e.getValue();
@@ -138,14 +171,21 @@ public final class ConformanceRunner {
                 }
             }
         }
+        return new Seq2SeqCase(desc, weights, method, preset, c);
+    }
+
+    private static CaseResult runSeq2Seq(String id, Path dir, JsonNode c, String model) {
+        Seq2SeqCase sc = loadSeq2Seq(dir);
+        ModelDescription desc = sc.description();
+        Map<String, HostTensor> weights = sc.weights();
+        PetlMethod method = sc.method();
+        Map<String, INDArray> preset = sc.preset();
         Seq2SeqLm lm = Seq2SeqLm.build(desc, weights, ModelGraph.Options.inference());
         AppliedMethod applied = Rewriter.apply(lm.graph(), method, 0, preset);
         for (String p : preset.keySet()) {
             if (!applied.added().containsKey(p)) return new CaseResult(id, Status.FAILED, Double.NaN, "loaded tensor " + p + " was not used by " + method.spec());
         }
-        Seq2SeqBatch batch = new Seq2SeqBatch(ints(c.at("/inputs/input_ids")), ints(c.at("/inputs/attention_mask")),
-                ints(c.at("/inputs/decoder_input_ids")), ints(c.at("/inputs/decoder_attention_mask")), null);
-        Map<String, INDArray> out = lm.graph().sameDiff().output(batch.placeholders(desc, 1f),
+        Map<String, INDArray> out = lm.graph().sameDiff().output(sc.batch().placeholders(desc, 1f),
                 "encoder_last_hidden_state", "decoder_last_hidden_state", Seq2SeqLm.LOGITS);
         double diff = 0;
         for (String name : List.of("encoder_last_hidden_state", "decoder_last_hidden_state", "lm_logits")) {

@@ -2,7 +2,6 @@ package org.petl.models.graph;
 
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.petl.core.arch.ModelDescription;
 import org.petl.core.arch.TensorNames;
 import org.petl.core.site.Site;
@@ -25,7 +24,7 @@ public final class Embeddings {
      * @param positions position-table rows [B, T] (INT), as {@link ModelDescription#positionRow} gives them
      * @param types     token-type ids [B, T] or null (families without token types)
      * @param mask      0/1 token mask [B, T] (FLOAT)
-     * @param trainable position/type lookups as one-hot products, whose gradient adds up repeated rows
+     * @param trainable lookups whose gradient adds up repeated rows (full fine-tuning)
      * @return the embedded sequence [N, d]
      */
     public static SDVariable build(ModelGraph g, Stack s, SDVariable ids, SDVariable positions, SDVariable types, SDVariable mask, boolean trainable) {
@@ -34,10 +33,7 @@ public final class Embeddings {
         TensorNames n = g.names();
         g.site(Site.embeddings(s, Point.MASK), mask);
         String wordName = n.wordEmbeddings(s) + ".weight";
-        SDVariable wordTable = g.param(wordName, d.vocab(), d.hidden());
-        // gather has no usable gradient in SameDiff M2.1 (repeated ids do not add up; it builds once per graph)
-        g.fixed(wordName);
-        SDVariable sum = sd.gather(wordTable, sd.reshape(ids, -1), 0);
+        SDVariable sum = lookup(sd, g.param(wordName, d.vocab(), d.hidden()), ids, d.vocab(), trainable);
         if (d.scaleEmbedding()) sum = sum.mul(Math.sqrt(d.hidden()));
         sum = sum.add(lookup(sd, g.param(n.positionEmbeddings(s) + ".weight", d.positionRows(), d.hidden()), positions, d.positionRows(), trainable));
         if (types != null && d.typeVocab() > 0) {
@@ -50,7 +46,8 @@ public final class Embeddings {
     }
 
     private static SDVariable lookup(SameDiff sd, SDVariable table, SDVariable ids, int rows, boolean trainable) {
+        // SameDiff's own gather gradient neither adds up repeated ids nor builds twice in one graph
         if (!trainable) return sd.gather(table, sd.reshape(ids, -1), 0);
-        return sd.oneHot(sd.reshape(ids, -1), rows).castTo(DataType.FLOAT).mmul(table);
+        return org.petl.core.site.EmbeddingGather.of(sd, table, sd.reshape(ids, -1), rows);
     }
 }

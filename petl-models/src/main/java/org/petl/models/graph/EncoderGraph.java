@@ -41,10 +41,29 @@ public final class EncoderGraph implements SiteGraph {
 
     public enum Pooling { CLS, MEAN }
 
+    /**
+     * Who defines the head. {@code PETL}: pooled state (CLS or mean) → (dense → tanh →) out_proj, names
+     * {@code classifier.*}. {@code TRANSFORMERS}: exactly the head of transformers' {@code *ForSequenceClassification}
+     * for the family: BERT CLS → {@code pooler.dense} → tanh → {@code classifier}; RoBERTa CLS →
+     * {@code classifier.dense} → tanh → {@code classifier.out_proj} (pooling and hiddenLayer are then ignored).
+     */
+    public enum HeadStyle { PETL, TRANSFORMERS }
+
     /** Classification head: pooled state → (dense → tanh →) out_proj, RoBERTa-style names {@code classifier.*}. */
-    public record HeadConfig(int numLabels, Pooling pooling, boolean hiddenLayer) {
+    public record HeadConfig(int numLabels, Pooling pooling, boolean hiddenLayer, HeadStyle style) {
         public HeadConfig {
             if (numLabels < 2) throw new IllegalArgumentException("a classification head needs at least 2 labels, got " + numLabels);
+            if (style == null) style = HeadStyle.PETL;
+            if (style == HeadStyle.TRANSFORMERS) pooling = Pooling.CLS;
+        }
+
+        public HeadConfig(int numLabels, Pooling pooling, boolean hiddenLayer) {
+            this(numLabels, pooling, hiddenLayer, HeadStyle.PETL);
+        }
+
+        /** transformers' sequence-classification head for the model family. */
+        public static HeadConfig transformers(int numLabels) {
+            return new HeadConfig(numLabels, Pooling.CLS, false, HeadStyle.TRANSFORMERS);
         }
     }
 
@@ -196,6 +215,10 @@ public final class EncoderGraph implements SiteGraph {
         pooled = sd.identity("pooled", pooled);
         Random rnd = new Random(opts.seed());
         SDVariable x = pooled;
+        if (hc.style() == HeadStyle.TRANSFORMERS) {
+            transformersHead(pooled, w, rnd);
+            return;
+        }
         if (hc.hiddenLayer()) {
             x = maybeDropout("head.dropout0", x, opts.hiddenDropout());
             SDVariable hw = headParam(w, "classifier.dense.weight", rnd, true, d, d);
@@ -208,6 +231,43 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable logits = Blocks.linear(sd, "logits", x, ow, ob);
         SDVariable labels = sd.placeHolder("labels", DataType.FLOAT, -1, hc.numLabels());
         // mean over the batch of -sum(target * log softmax(logits)); soft targets carry label smoothing
+        SDVariable logp = org.petl.core.site.Ops.logSoftmax(sd, logits);
+        SDVariable loss = labels.mul(logp).sum(1).mean().neg().rename("loss");
+        sd.setLossVariables(loss);
+    }
+
+    /**
+     * transformers' heads: BertForSequenceClassification (CLS → pooler dense + tanh → dropout → classifier) and
+     * RobertaForSequenceClassification (CLS → dropout → classifier.dense → tanh → dropout → classifier.out_proj).
+     * The pooler comes from the checkpoint when it has one (MiniLM's ONNX has none: it starts from N(0, 0.02)).
+     */
+    private void transformersHead(SDVariable cls, Map<String, HostTensor> w, Random rnd) {
+        HeadConfig hc = opts.head();
+        int d = cfg.hidden();
+        SDVariable logits;
+        if (cfg.family() == EncoderConfig.Family.BERT) {
+            SDVariable pw = headParam(w, "pooler.dense.weight", rnd, true, d, d);
+            SDVariable pb = headParam(w, "pooler.dense.bias", rnd, false, d);
+            SDVariable pooled = sd.math.tanh(Blocks.linear(sd, "pooler.dense", cls, pw, pb));
+            pooled = maybeDropout("head.dropout1", pooled, opts.hiddenDropout());
+            SDVariable cw = headParam(w, "classifier.weight", rnd, true, hc.numLabels(), d);
+            SDVariable cb = headParam(w, "classifier.bias", rnd, false, hc.numLabels());
+            logits = Blocks.linear(sd, "logits", pooled, cw, cb);
+        } else {
+            SDVariable x = maybeDropout("head.dropout0", cls, opts.hiddenDropout());
+            SDVariable hw = headParam(w, "classifier.dense.weight", rnd, true, d, d);
+            SDVariable hb = headParam(w, "classifier.dense.bias", rnd, false, d);
+            x = sd.math.tanh(Blocks.linear(sd, "classifier.dense", x, hw, hb));
+            x = maybeDropout("head.dropout1", x, opts.hiddenDropout());
+            SDVariable ow = headParam(w, "classifier.out_proj.weight", rnd, true, hc.numLabels(), d);
+            SDVariable ob = headParam(w, "classifier.out_proj.bias", rnd, false, hc.numLabels());
+            logits = Blocks.linear(sd, "logits", x, ow, ob);
+        }
+        lossFrom(logits, hc.numLabels());
+    }
+
+    private void lossFrom(SDVariable logits, int numLabels) {
+        SDVariable labels = sd.placeHolder("labels", DataType.FLOAT, -1, numLabels);
         SDVariable logp = org.petl.core.site.Ops.logSoftmax(sd, logits);
         SDVariable loss = labels.mul(logp).sum(1).mean().neg().rename("loss");
         sd.setLossVariables(loss);
@@ -397,6 +457,23 @@ public final class EncoderGraph implements SiteGraph {
     public void rebind(Site site, SDVariable now) {
         if (!sites.containsKey(site)) throw new IllegalArgumentException("no site " + site);
         sites.put(site, now);
+    }
+
+    @Override
+    public Optional<org.petl.core.adapter.HfLayout> hfLayout() {
+        boolean bert = cfg.family() == EncoderConfig.Family.BERT;
+        String type = bert ? "bert" : "roberta", cls = bert ? "Bert" : "Roberta";
+        HeadConfig hc = opts.head();
+        if (hc != null && hc.style() == HeadStyle.TRANSFORMERS) {
+            Map<String, String> names = new LinkedHashMap<>();
+            for (String n : headParams) names.put(n, n.startsWith("pooler.") ? type + "." + n : n);
+            return Optional.of(new org.petl.core.adapter.HfLayout(type, cls + "ForSequenceClassification", "SEQ_CLS", type + ".", names,
+                    bert ? List.of("classifier", "pooler") : List.of("classifier"), null));
+        }
+        String note = hc == null ? null : "petl's head (" + hc.pooling().name().toLowerCase() + " pooling"
+                + (hc.hiddenLayer() ? ", dense+tanh" : "") + " -> out_proj) is not a transformers head; train with --head hf for a "
+                + cls + "ForSequenceClassification export";
+        return Optional.of(new org.petl.core.adapter.HfLayout(type, cls + "Model", "FEATURE_EXTRACTION", "", Map.of(), List.of(), note));
     }
 
     /**

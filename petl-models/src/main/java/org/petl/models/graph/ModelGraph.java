@@ -33,12 +33,14 @@ import java.util.function.UnaryOperator;
 public final class ModelGraph implements SiteGraph {
 
     /**
-     * @param hiddenDropout    dropout after the embeddings and every sub-layer output (0: none in the graph)
-     * @param attentionDropout dropout on attention probabilities
+     * @param hiddenDropout       dropout after the embeddings and every sub-layer output (0: none in the graph)
+     * @param attentionDropout    dropout on attention probabilities
+     * @param trainableEmbeddings lookups whose gradient is right ({@link org.petl.core.site.EmbeddingGather}): full
+     *                            fine-tuning trains every table, the tied word table / LM head included
      */
-    public record Options(double hiddenDropout, double attentionDropout) {
+    public record Options(double hiddenDropout, double attentionDropout, boolean trainableEmbeddings) {
         public static Options inference() {
-            return new Options(0, 0);
+            return new Options(0, 0, false);
         }
     }
 
@@ -179,6 +181,11 @@ public final class ModelGraph implements SiteGraph {
     @Override
     public SameDiff sameDiff() {
         return sd;
+    }
+
+    @Override
+    public String describeModel() {
+        return "model '" + desc.name() + "' (" + desc.family().name().toLowerCase(java.util.Locale.ROOT) + ")";
     }
 
     @Override

@@ -141,6 +141,7 @@ public final class ModelStore {
         Map<String, HostTensor> weights = Seq2SeqWeights.check(description, HfFolderImporter.readTensors(dir), name + " (" + file + ")");
         Path tokenizerJson = dir.resolve("tokenizer.json");
         PretrainedSeq2Seq.Tokens tokens;
+        if (Files.isRegularFile(tokenizerJson)) HfTextTokenizer.checkFits(tokenizerJson, config.vocab(), name);
         if (!Files.isRegularFile(tokenizerJson)) {
             tokens = new PretrainedSeq2Seq.NoTokenizer();
         } else {
@@ -225,6 +226,44 @@ public final class ModelStore {
         PretrainedSeq2Seq.Tokens tokens = enc.tokenizer() instanceof HfTextTokenizer t
                 ? new PretrainedSeq2Seq.BertTokens(t.file()) : new PretrainedSeq2Seq.NoTokenizer();
         return new PretrainedSeq2Seq(name, d, w, tokens);
+    }
+
+    /**
+     * The description of a model without loading its weights: a built-in architecture ({@code bart-large},
+     * {@code minilm-l6}, ...), a warm start ({@code minilm-l6:seq2seq}, {@code DIR:seq2seq}) or a Hugging Face
+     * folder's config.json (encoder or encoder-decoder).
+     */
+    public static ModelDescription describe(String nameOrDir) {
+        if (nameOrDir.endsWith(WarmStart.SUFFIX)) {
+            String base = nameOrDir.substring(0, nameOrDir.length() - WarmStart.SUFFIX.length());
+            return WarmStart.description(nameOrDir, KNOWN.containsKey(base) ? knownConfig(base) : folderConfig(base));
+        }
+        if (ModelDescription.BUILT_IN.stream().anyMatch(d -> d.name().equals(nameOrDir))) return ModelDescription.named(nameOrDir);
+        Path dir = Path.of(nameOrDir);
+        if (!Files.isDirectory(dir)) {
+            throw new WeightFileException("unknown architecture '" + nameOrDir + "': not a local folder, not ENCODER" + WarmStart.SUFFIX + " and not one of "
+                    + String.join(", ", ModelDescription.BUILT_IN.stream().map(ModelDescription::name).toList()));
+        }
+        String name = dir.toAbsolutePath().normalize().getFileName().toString();
+        return switch (HfSeq2SeqConfig.kind(dir)) {
+            case ENCODER_DECODER -> HfSeq2SeqConfig.read(dir).toDescription(name);
+            case ENCODER -> encoderDescription(name, HfFolderImporter.readConfig(dir));
+        };
+    }
+
+    private static EncoderConfig folderConfig(String dir) {
+        if (!Files.isDirectory(Path.of(dir))) throw unknown(dir);
+        return HfFolderImporter.readConfig(Path.of(dir));
+    }
+
+    /** An encoder config as a description (the pooler, unknown without weights, is not counted). */
+    public static ModelDescription encoderDescription(String name, EncoderConfig c) {
+        return switch (c.family()) {
+            case BERT -> ModelDescription.bert(name, c.layers(), c.hidden(), c.heads(), c.ffn(), c.vocab(), c.maxPositions(), c.typeVocab(),
+                    c.layerNormEps(), c.activation(), false);
+            case ROBERTA -> ModelDescription.roberta(name, c.layers(), c.hidden(), c.heads(), c.ffn(), c.vocab(), c.maxPositions(), c.typeVocab(),
+                    c.layerNormEps(), c.activation(), false, c.padTokenId());
+        };
     }
 
     /** Names {@link #loadSeq2Seq} accepts besides folders. */

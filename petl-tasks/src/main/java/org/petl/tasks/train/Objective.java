@@ -193,6 +193,8 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
         }
 
         public String prepare(TrainConfig c) {
+            // the unsmoothed loss (what evaluation reports) exists before the gradient function is built; the smoothed one trains
+            Seq2SeqLoss.attach(sameDiff, logits, "labels", vocab, 0);
             Seq2SeqLoss.attach(sameDiff, logits, "labels", vocab, c.labelSmoothing());
             return Seq2SeqLoss.name(c.labelSmoothing());
         }
@@ -293,7 +295,7 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
             if (!sameDiff.hasVariable(lossName)) {
                 List<String> lossVars = new ArrayList<>(sameDiff.getLossVariables());
                 Seq2SeqLoss.attach(sameDiff, logits, "labels", vocab, 0);
-                sameDiff.setLossVariables(lossVars.toArray(new String[0]));
+                if (!lossVars.isEmpty()) sameDiff.setLossVariables(lossVars.toArray(new String[0]));
             }
             double lossSum = 0;
             long tokens = 0, correct = 0;

@@ -204,9 +204,9 @@ public final class Trainer {
         Map<String, Double> finals = new LinkedHashMap<>();
         Path finalDir = obj instanceof Objective.Seq2SeqLm ? runDir.resolve("evals").resolve("final") : null;
         for (String split : obj.evalSplits()) {
-            // the best parameters were scored on dev when chosen; evaluation is deterministic, so that score stands
-            // (seq2seq runs score dev again to write the final predictions beside the test ones)
-            if (split.equals("dev") && best != null && finalDir == null) {
+            // the best parameters were scored on dev when chosen (seq2seq: its predictions are in evals/step-N);
+            // evaluation is deterministic, so that score stands
+            if (split.equals("dev") && best != null) {
                 finals.put(split, best);
                 continue;
             }

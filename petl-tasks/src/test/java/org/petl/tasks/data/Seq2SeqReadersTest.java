@@ -28,9 +28,11 @@ class Seq2SeqReadersTest {
         return p;
     }
 
-    private static String msg(Runnable r) {
+    /** The error line with this test's folder taken off: row errors name the file with its folder. */
+    private String msg(Runnable r) {
         DataFormatException e = assertThrows(DataFormatException.class, r::run);
-        return e.getMessage();
+        String prefix = tmp.toString() + java.io.File.separator;
+        return e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
     }
 
     // ------------------------------------------------------------------ XSum
@@ -237,16 +239,16 @@ class Seq2SeqReadersTest {
     @Test
     void debsumErrorsNameFileAndLine() throws IOException {
         write("d1/Translation-en", "Package: a\nDescription-en: syn\n long\n\nPackage: b\nDescription-md5: 0\n\n");
-        assertEquals("Translation-en:5: package b has no Description-en", msg(() -> StandIns.loadDebsum(tmp.resolve("d1"))));
+        assertEquals("d1/Translation-en:5: package b has no Description-en", msg(() -> StandIns.loadDebsum(tmp.resolve("d1"))));
         write("d2/Translation-en", "Package: a\n stray\n");
-        assertEquals("Translation-en:2: continuation line outside a Description-en field", msg(() -> StandIns.loadDebsum(tmp.resolve("d2"))));
+        assertEquals("d2/Translation-en:2: continuation line outside a Description-en field", msg(() -> StandIns.loadDebsum(tmp.resolve("d2"))));
         write("d3/Translation-en", "Package: a\nDescription-en: s\n x\ngarbage line\n");
-        assertEquals("Translation-en:4: expected \"Field: value\", got \"garbage line\"", msg(() -> StandIns.loadDebsum(tmp.resolve("d3"))));
+        assertEquals("d3/Translation-en:4: expected \"Field: value\", got \"garbage line\"", msg(() -> StandIns.loadDebsum(tmp.resolve("d3"))));
         write("d4/Translation-en", "Package: a\nDescription-en:\n x\n");
-        assertEquals("Translation-en:2: empty synopsis in Description-en", msg(() -> StandIns.loadDebsum(tmp.resolve("d4"))));
+        assertEquals("d4/Translation-en:2: empty synopsis in Description-en", msg(() -> StandIns.loadDebsum(tmp.resolve("d4"))));
         write("d5/Translation-en", "Package: a\nDescription-en: s\n x\n");
         write("d5/sources.tsv", "a\n");
-        assertEquals("sources.tsv:1: expected \"binary<TAB>source\", got \"a\"", msg(() -> StandIns.loadDebsum(tmp.resolve("d5"))));
+        assertEquals("d5/sources.tsv:1: expected \"binary<TAB>source\", got \"a\"", msg(() -> StandIns.loadDebsum(tmp.resolve("d5"))));
         DataMissingException e = assertThrows(DataMissingException.class, () -> StandIns.loadDebsum(tmp.resolve("none")));
         assertTrue(e.getMessage().endsWith("install it with: bash scripts/install-data.sh debsum"), e.getMessage());
     }

@@ -1,0 +1,313 @@
+package org.petl.models;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.petl.core.adapter.AdapterFiles;
+import org.petl.core.io.Safetensors;
+import org.petl.core.io.WeightFileException;
+import org.petl.core.method.AppliedMethod;
+import org.petl.core.method.Methods;
+import org.petl.core.method.Rewriter;
+import org.petl.core.tensor.HostTensor;
+import org.petl.models.graph.EncoderBatch;
+import org.petl.models.graph.EncoderGraph;
+import org.petl.models.store.PretrainedEncoder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * PEFT export and import on the real all-MiniLM-L6-v2, checked against PEFT's own rules (read in PEFT 0.13's
+ * {@code tuners/lora/config.py}, {@code tuners/prefix_tuning/config.py}, {@code utils/save_and_load.py},
+ * {@code peft_model.py}) and transformers' module tree of {@code BertForSequenceClassification}, written out here
+ * independently of petl's writer: keys, config fields, shapes, and logits after reloading.
+ */
+class PeftInteropTest {
+
+    static PretrainedEncoder model;
+    static EncoderBatch batch;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Every field LoraConfig (with PeftConfig's) has in each PEFT release 0.6 to 0.13: older ones reject others. */
+    static final Set<String> LORA_FIELDS_0_6 = Set.of("peft_type", "auto_mapping", "base_model_name_or_path", "revision", "task_type",
+            "inference_mode", "r", "target_modules", "lora_alpha", "lora_dropout", "fan_in_fan_out", "bias", "modules_to_save",
+            "init_lora_weights", "layers_to_transform", "layers_pattern", "rank_pattern", "alpha_pattern");
+    static final Set<String> PREFIX_FIELDS_0_6 = Set.of("peft_type", "auto_mapping", "base_model_name_or_path", "revision", "task_type",
+            "inference_mode", "num_virtual_tokens", "token_dim", "num_transformer_submodules", "num_attention_heads", "num_layers",
+            "encoder_hidden_size", "prefix_projection");
+
+    @BeforeAll
+    static void load() {
+        model = TestModels.load("minilm-l6");
+        batch = EncoderBatch.of(model.tokenizer().encode(List.of("a gorgeous, witty, seductive movie.",
+                "the plot is nothing but boilerplate clichés.", "too slow, too long and too little happens."), 32));
+    }
+
+    static EncoderGraph graph(boolean hfHead) {
+        EncoderGraph.HeadConfig head = hfHead ? EncoderGraph.HeadConfig.transformers(2) : new EncoderGraph.HeadConfig(2, EncoderGraph.Pooling.MEAN, false);
+        return EncoderGraph.build(model.config(), model.weights(), new EncoderGraph.Options(head, false, 0, 0, 7));
+    }
+
+    static INDArray logits(EncoderGraph g) {
+        return g.sameDiff().output(new HashMap<>(batch.placeholders(model.config(), 1f)), "logits").get("logits").dup();
+    }
+
+    static double diff(INDArray a, INDArray b) {
+        return a.sub(b).amaxNumber().doubleValue();
+    }
+
+    /** Applies a method and moves every trainable off its initialisation (LoRA's B starts at zero). */
+    static AppliedMethod trained(EncoderGraph g, String spec) {
+        AppliedMethod a = Rewriter.apply(g, Methods.parse(spec), 3);
+        Nd4j.getRandom().setSeed(11);
+        for (String n : a.trainable()) {
+            INDArray v = g.sameDiff().getArrForVarName(n);
+            v.addi(Nd4j.rand(v.shape()).subi(0.5).muli(0.2));
+        }
+        return a;
+    }
+
+    static INDArray reload(Path dir, boolean hfHead) {
+        EncoderGraph g = graph(hfHead);
+        AdapterFiles.Loaded l = AdapterFiles.load(dir, g);
+        Rewriter.apply(g, l.method(), 99, l.added());
+        AdapterFiles.assignBase(g, l.base(), dir);
+        return logits(g);
+    }
+
+    /** transformers' BertForSequenceClassification module paths (modeling_bert.py), for a model of this size. */
+    static Set<String> bertModules(int layers) {
+        Set<String> m = new TreeSet<>(List.of("bert", "bert.embeddings", "bert.embeddings.word_embeddings", "bert.embeddings.position_embeddings",
+                "bert.embeddings.token_type_embeddings", "bert.embeddings.LayerNorm", "bert.embeddings.dropout", "bert.encoder",
+                "bert.encoder.layer", "bert.pooler", "bert.pooler.dense", "bert.pooler.activation", "dropout", "classifier"));
+        for (int i = 0; i < layers; i++) {
+            String p = "bert.encoder.layer." + i;
+            for (String s : List.of("", ".attention", ".attention.self", ".attention.self.query", ".attention.self.key", ".attention.self.value",
+                    ".attention.self.dropout", ".attention.output", ".attention.output.dense", ".attention.output.LayerNorm", ".attention.output.dropout",
+                    ".intermediate", ".intermediate.dense", ".intermediate.intermediate_act_fn", ".output", ".output.dense", ".output.LayerNorm",
+                    ".output.dropout")) {
+                m.add(p + s);
+            }
+        }
+        return m;
+    }
+
+    /** PEFT's target matching (tuners_utils.check_target_module_exists): exact name, else '.'+suffix. */
+    static Set<String> wrappedByPeft(JsonNode cfg, Set<String> modules) {
+        Set<String> targets = new TreeSet<>();
+        cfg.path("target_modules").forEach(t -> targets.add(t.asText()));
+        Set<String> hit = new TreeSet<>();
+        for (String key : modules) {
+            if (targets.contains(key) || targets.stream().anyMatch(t -> key.endsWith("." + t))) hit.add(key);
+        }
+        return hit;
+    }
+
+    @Test
+    void loraExportIsWhatPeftLoadsOnBertForSequenceClassification(@TempDir Path dir) throws Exception {
+        EncoderGraph g = graph(true);
+        AppliedMethod a = trained(g, "lora:r=4,s=2,targets=q,v,o,layers=0-2");
+        INDArray before = logits(g);
+        AdapterFiles.Written w = AdapterFiles.save(a, dir, "minilm-l6");
+        assertEquals("LORA", w.peftType());
+
+        JsonNode cfg = JSON.readTree(dir.resolve(AdapterFiles.CONFIG).toFile());
+        cfg.fieldNames().forEachRemaining(f -> assertTrue(LORA_FIELDS_0_6.contains(f), "LoraConfig has no field '" + f + "'"));
+        assertEquals("LORA", cfg.path("peft_type").asText());
+        assertEquals("SEQ_CLS", cfg.path("task_type").asText());
+        assertEquals(4, cfg.path("r").asInt());
+        assertEquals(8, cfg.path("lora_alpha").asInt(), "scaling = lora_alpha / r = s");
+        assertEquals("none", cfg.path("bias").asText());
+        assertEquals(List.of(0, 1, 2), toInts(cfg.path("layers_to_transform")));
+        Set<String> modulesToSave = new TreeSet<>();
+        cfg.path("modules_to_save").forEach(x -> modulesToSave.add(x.asText()));
+        assertEquals(Set.of("classifier", "pooler"), modulesToSave);
+
+        // PEFT wraps exactly the nine adapted modules of the transformers class, nothing else
+        Set<String> expected = new TreeSet<>();
+        for (int i = 0; i < 3; i++) {
+            for (String s : List.of(".attention.self.query", ".attention.self.value", ".attention.output.dense")) expected.add("bert.encoder.layer." + i + s);
+        }
+        Set<String> modules = bertModules(6);
+        assertEquals(expected, wrappedByPeft(cfg, modules));
+
+        // save_and_load.py: base_model.model.<module>.lora_A.weight, modules_to_save under the module's own names
+        Map<String, HostTensor> t = Safetensors.read(dir.resolve(AdapterFiles.WEIGHTS));
+        Set<String> keys = new TreeSet<>();
+        for (String m : expected) {
+            keys.add("base_model.model." + m + ".lora_A.weight");
+            keys.add("base_model.model." + m + ".lora_B.weight");
+            assertArrayEquals(new long[]{4, 384}, t.get("base_model.model." + m + ".lora_A.weight").shape());
+            assertArrayEquals(new long[]{384, 4}, t.get("base_model.model." + m + ".lora_B.weight").shape());
+        }
+        keys.addAll(List.of("base_model.model.bert.pooler.dense.weight", "base_model.model.bert.pooler.dense.bias",
+                "base_model.model.classifier.weight", "base_model.model.classifier.bias"));
+        assertEquals(keys, t.keySet(), "no missing and no unexpected keys");
+        assertArrayEquals(new long[]{2, 384}, t.get("base_model.model.classifier.weight").shape());
+        for (String k : keys) {
+            String module = k.substring("base_model.model.".length(), k.lastIndexOf('.'));
+            if (module.endsWith(".lora_A") || module.endsWith(".lora_B")) module = module.substring(0, module.length() - 7);
+            assertTrue(modules.contains(module), k + " names no module of BertForSequenceClassification");
+        }
+        assertFalse(Files.exists(dir.resolve(AdapterFiles.EXTRA)), "everything has a PEFT place");
+
+        assertTrue(diff(before, reload(dir, true)) <= 1e-5, "petl reload: " + diff(before, reload(dir, true)));
+        // the folder as PEFT alone would read it: petl's own file removed
+        Files.delete(dir.resolve(AdapterFiles.PETL_CONFIG));
+        assertTrue(diff(before, reload(dir, true)) <= 1e-5, "PEFT-rules reload: " + diff(before, reload(dir, true)));
+        String wrongHead = assertThrows(WeightFileException.class, () -> reload(dir, false)).getMessage();
+        assertTrue(wrongHead.contains("--head hf"), wrongHead);
+    }
+
+    /**
+     * A folder laid out the way PEFT 0.13 saves one (every LoraConfig field, its default values, keys by
+     * save_and_load.py), tensors from a seeded generator. petl's import must equal transformers' forward with
+     * W + (alpha/r)·B·A folded into the base weights, here re-applied by hand on a plain graph.
+     */
+    @Test
+    void peftWrittenLoraFolderComputesTransformersMath(@TempDir Path dir) throws Exception {
+        int r = 8;
+        double alpha = 16;
+        String peftConfig = """
+                {"alpha_pattern": {}, "auto_mapping": null, "base_model_name_or_path": "sentence-transformers/all-MiniLM-L6-v2",
+                 "bias": "none", "fan_in_fan_out": false, "inference_mode": true, "init_lora_weights": true, "layer_replication": null,
+                 "layers_pattern": null, "layers_to_transform": null, "loftq_config": {}, "lora_alpha": 16, "lora_dropout": 0.1,
+                 "megatron_config": null, "megatron_core": "megatron.core", "modules_to_save": ["classifier", "score"], "peft_type": "LORA",
+                 "r": 8, "rank_pattern": {}, "revision": null, "target_modules": ["query", "value"], "task_type": "SEQ_CLS",
+                 "use_dora": false, "use_rslora": false}""";
+        Files.writeString(dir.resolve(AdapterFiles.CONFIG), peftConfig);
+        java.util.Random rnd = new java.util.Random(5);
+        Map<String, HostTensor> tensors = new LinkedHashMap<>();
+        Map<String, float[][]> update = new LinkedHashMap<>();   // graph weight name -> ΔW [in, out]
+        for (int i = 0; i < 6; i++) {
+            for (String m : List.of("query", "value")) {
+                String path = "bert.encoder.layer." + i + ".attention.self." + m;
+                float[] A = gauss(rnd, r * 384, 0.05), B = gauss(rnd, 384 * r, 0.05);
+                tensors.put("base_model.model." + path + ".lora_A.weight", HostTensor.of(A, r, 384));
+                tensors.put("base_model.model." + path + ".lora_B.weight", HostTensor.of(B, 384, r));
+                float[][] dw = new float[384][384];   // (B·A)ᵀ scaled: dw[in][out] = s·Σ_k B[out][k]·A[k][in]
+                for (int in = 0; in < 384; in++) {
+                    for (int out = 0; out < 384; out++) {
+                        double sum = 0;
+                        for (int k = 0; k < r; k++) sum += B[out * r + k] * A[k * 384 + in];
+                        dw[in][out] = (float) (alpha / r * sum);
+                    }
+                }
+                update.put("encoder.layer." + i + ".attention.self." + m + ".weight", dw);
+            }
+        }
+        float[] pw = gauss(rnd, 384 * 384, 0.05), pb = gauss(rnd, 384, 0.05), cw = gauss(rnd, 2 * 384, 0.05), cb = gauss(rnd, 2, 0.05);
+        tensors.put("base_model.model.bert.pooler.dense.weight", HostTensor.of(pw, 384, 384));
+        tensors.put("base_model.model.bert.pooler.dense.bias", HostTensor.of(pb, 384));
+        tensors.put("base_model.model.classifier.weight", HostTensor.of(cw, 2, 384));
+        tensors.put("base_model.model.classifier.bias", HostTensor.of(cb, 2));
+        Safetensors.write(dir.resolve(AdapterFiles.WEIGHTS), tensors, Map.of("format", "pt"));
+
+        EncoderGraph plain = graph(true);
+        update.forEach((n, dw) -> plain.sameDiff().getArrForVarName(n).addi(Nd4j.createFromArray(dw)));
+        plain.sameDiff().getArrForVarName("pooler.dense.weight").assign(Nd4j.create(pw, new long[]{384, 384}, 'c').transpose());
+        plain.sameDiff().getArrForVarName("pooler.dense.bias").assign(Nd4j.create(pb, new long[]{384}, 'c'));
+        plain.sameDiff().getArrForVarName("classifier.weight").assign(Nd4j.create(cw, new long[]{2, 384}, 'c').transpose());
+        plain.sameDiff().getArrForVarName("classifier.bias").assign(Nd4j.create(cb, new long[]{2}, 'c'));
+        INDArray expected = logits(plain);
+
+        EncoderGraph g = graph(true);
+        AdapterFiles.Loaded l = AdapterFiles.load(dir, g);
+        assertEquals(List.of(r), List.of(((org.petl.core.method.Bottleneck) ((org.petl.core.method.Modification.Delta) l.method().modifications().get(0)).form()).r()));
+        AppliedMethod a = Rewriter.apply(g, l.method(), 0, l.added());
+        AdapterFiles.assignBase(g, l.base(), dir);
+        assertEquals(6 * 2 * 2, a.added().size());
+        assertTrue(diff(expected, logits(g)) <= 1e-4, "PEFT folder vs folded math: " + diff(expected, logits(g)));
+
+        Files.writeString(dir.resolve(AdapterFiles.CONFIG), peftConfig.replace("\"use_dora\": false", "\"use_dora\": true"));
+        String dora = assertThrows(WeightFileException.class, () -> AdapterFiles.load(dir, graph(true))).getMessage();
+        assertTrue(dora.contains("DoRA") && !dora.contains("\n"), dora);
+        Files.writeString(dir.resolve(AdapterFiles.CONFIG), peftConfig.replace("\"LORA\"", "\"IA3\""));
+        String ia3 = assertThrows(WeightFileException.class, () -> AdapterFiles.load(dir, graph(true))).getMessage();
+        assertTrue(ia3.contains("IA3") && ia3.contains("LORA and PREFIX_TUNING"), ia3);
+    }
+
+    @Test
+    void prefixExportsAsPeftPrefixTuning(@TempDir Path dir) throws Exception {
+        EncoderGraph g = graph(true);
+        AppliedMethod a = trained(g, "prefix:l=4,mid=0");
+        INDArray before = logits(g);
+        AdapterFiles.Written w = AdapterFiles.save(a, dir, "minilm-l6");
+        assertEquals("PREFIX_TUNING", w.peftType());
+        assertTrue(String.join(" ", w.notes()).contains("shifts the real tokens' positions"), w.notes().toString());
+        JsonNode cfg = JSON.readTree(dir.resolve(AdapterFiles.CONFIG).toFile());
+        cfg.fieldNames().forEachRemaining(f -> assertTrue(PREFIX_FIELDS_0_6.contains(f), "PrefixTuningConfig has no field '" + f + "'"));
+        assertEquals("SEQ_CLS", cfg.path("task_type").asText());
+        assertEquals(4, cfg.path("num_virtual_tokens").asInt());
+        assertEquals(6, cfg.path("num_layers").asInt());
+        assertEquals(384, cfg.path("token_dim").asInt());
+        assertEquals(12, cfg.path("num_attention_heads").asInt());
+        assertEquals(1, cfg.path("num_transformer_submodules").asInt());
+        Map<String, HostTensor> t = Safetensors.read(dir.resolve(AdapterFiles.WEIGHTS));
+        // prompt learning: PeftModel.base_model is the transformers model itself, so its keys are base_model.*
+        assertEquals(Set.of("prompt_embeddings", "base_model.bert.pooler.dense.weight", "base_model.bert.pooler.dense.bias",
+                "base_model.classifier.weight", "base_model.classifier.bias"), t.keySet());
+        HostTensor p = t.get("prompt_embeddings");
+        assertArrayEquals(new long[]{4, 6 * 2 * 384}, p.shape());
+        // PEFT: view [l, 2·layers, H, hs] → permute → split(2): layer 3's values are block 2·3+1
+        INDArray v3 = g.sameDiff().getArrForVarName("prefix.encoder.layer.3.self_attn.heads.value");
+        assertEquals(v3.getFloat(2, 100), p.data()[2 * 6 * 2 * 384 + 7 * 384 + 100], 0f);
+        assertTrue(diff(before, reload(dir, true)) <= 1e-5);
+        Files.delete(dir.resolve(AdapterFiles.PETL_CONFIG));
+        assertTrue(diff(before, reload(dir, true)) <= 1e-5, "PEFT-rules reload: " + diff(before, reload(dir, true)));
+    }
+
+    @Test
+    void petlHeadAndNonPeftMethodsSayWhatTheyAre(@TempDir Path dir) throws Exception {
+        // LoRA with petl's mean-pool head: the encoder part is a bare-BertModel PEFT adapter, the head stays petl's
+        EncoderGraph g = graph(false);
+        AppliedMethod a = trained(g, "lora:r=2,s=1");
+        INDArray before = logits(g);
+        Path lora = dir.resolve("lora");
+        AdapterFiles.Written w = AdapterFiles.save(a, lora, "minilm-l6");
+        assertTrue(w.notes().get(0).contains("--head hf"), w.notes().toString());
+        JsonNode cfg = JSON.readTree(lora.resolve(AdapterFiles.CONFIG).toFile());
+        assertEquals("FEATURE_EXTRACTION", cfg.path("task_type").asText());
+        assertTrue(cfg.path("modules_to_save").isNull());
+        assertTrue(Safetensors.read(lora.resolve(AdapterFiles.WEIGHTS)).containsKey("base_model.model.encoder.layer.5.attention.self.value.lora_B.weight"));
+        assertEquals(Set.of("classifier.out_proj.weight", "classifier.out_proj.bias"), Safetensors.read(lora.resolve(AdapterFiles.EXTRA)).keySet());
+        assertTrue(diff(before, reload(lora, false)) <= 1e-5);
+
+        // a parallel adapter: PEFT has no such method, so no adapter_config.json (never peft_type "PETL")
+        EncoderGraph g2 = graph(true);
+        AppliedMethod pa = trained(g2, "pa:r=8");
+        INDArray paBefore = logits(g2);
+        Path paDir = dir.resolve("pa");
+        AdapterFiles.Written pw = AdapterFiles.save(pa, paDir, "minilm-l6");
+        assertNull(pw.peftType());
+        assertFalse(Files.exists(paDir.resolve(AdapterFiles.CONFIG)));
+        assertTrue(pw.notes().get(0).contains("no PEFT equivalent"), pw.notes().toString());
+        assertTrue(diff(paBefore, reload(paDir, true)) <= 1e-5);
+    }
+
+    static float[] gauss(java.util.Random rnd, int n, double sd) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) f[i] = (float) (rnd.nextGaussian() * sd);
+        return f;
+    }
+
+    static List<Integer> toInts(JsonNode a) {
+        List<Integer> out = new ArrayList<>();
+        a.forEach(x -> out.add(x.asInt()));
+        return out;
+    }
+}
