@@ -60,6 +60,11 @@ class DropoutPlacesTest {
         GraphSurgery.rewire(sd, mask, fixed, GraphSurgery.ops(sd));
     }
 
+    /** The name of the model's dropout of a sub-layer output (x · mask), which the dropped site names. */
+    static String subLayerDropout(EncoderGraph g, Site output) {
+        return g.sameDiff().getVariableOutputOp(g.site(output.at(Point.DROPPED)).orElseThrow().name()).arg(0).name();
+    }
+
     static Map<String, INDArray> run(EncoderGraph g, float keep, String... outputs) {
         return g.sameDiff().output(new EncoderBatch(IDS, null, MASK).placeholders(g.config(), keep), outputs);
     }
@@ -71,10 +76,11 @@ class DropoutPlacesTest {
     @Test
     void adaptersComposeAfterTheSubLayerDropoutLoraInsideIt() {
         EncoderGraph g = graph(0.1, 0.1);
+        String ffnDropout = subLayerDropout(g, FFN0);
         apply(g, "pa:r=4,layers=0+lora:r=2,targets=ffn,layers=0");
         SameDiff sd = g.sameDiff();
         // the sub-layer dropout of layer 0's FFN drops everything: what the residual adds is the parallel adapter alone
-        fixMask(sd, "encoder.layer.0.ffn.dropout", 0f, N, D);
+        fixMask(sd, ffnDropout, 0f, N, D);
         SDVariable composed = g.site(FFN0.at(Point.DROPPED)).orElseThrow();
         SDVariable h = sd.getVariableOutputOp(composed.name()).arg(0), delta = sd.getVariableOutputOp(composed.name()).arg(1);
         SDVariable loraOut = g.site(FFN0).orElseThrow();
@@ -89,7 +95,7 @@ class DropoutPlacesTest {
     void hiddenAndAttentionDropoutKeepWithTheirOwnProbabilities() {
         EncoderGraph g = graph(0.1, 0.3);
         SameDiff sd = g.sameDiff();
-        String hiddenMask = sd.getVariableOutputOp("encoder.layer.0.ffn.dropout").arg(1).name();
+        String hiddenMask = sd.getVariableOutputOp(subLayerDropout(g, FFN0)).arg(1).name();
         String attnMask = sd.getVariableOutputOp("encoder.layer.0.self_attn.scores_dropped").arg(1).name();
         Map<String, INDArray> out = run(g, g.keepProbability(true), hiddenMask, attnMask);
         assertEquals(1 / 0.9, out.get(hiddenMask).maxNumber().doubleValue(), 1e-6, "hidden dropout scales kept values by 1/(1−0.1)");
