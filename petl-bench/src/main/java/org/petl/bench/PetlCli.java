@@ -19,7 +19,11 @@ import picocli.CommandLine.Command;
                 ParamsCommand.class,
                 BudgetCommand.class,
                 ConformanceCommand.class,
+                HfFolderCommand.class,
                 MergeBenchmark.class,
+                PredictCommand.class,
+                MergeCommand.class,
+                ExportCommand.class,
         })
 public final class PetlCli implements Runnable {
 

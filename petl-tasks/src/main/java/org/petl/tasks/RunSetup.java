@@ -59,6 +59,24 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
         PetlMethod method = Methods.parse(methodSpec);
         TaskData taskData = Tasks.load(task, data);
         PretrainedEncoder pretrained = ModelStore.resolve(model);
+        Built b = build(pretrained, method, taskData.numLabels(), adapterDir, taskData);
+        return new Prepared(pretrained, b.graph(), b.applied(), taskData, b.batcher(), b.applied().method());
+    }
+
+    /** A graph with its method applied (or loaded), without task data: what predict, merge and export need. */
+    public record Built(PretrainedEncoder model, EncoderGraph graph, AppliedMethod applied, TokenizerBatcher batcher) {
+    }
+
+    /**
+     * Builds the model with {@code numLabels} outputs and loads {@code adapterDir} (a petl or PEFT adapter
+     * folder) onto it; no data is read.
+     */
+    public Built buildForInference(Path adapterDir, int numLabels) {
+        PretrainedEncoder pretrained = ModelStore.resolve(model);
+        return build(pretrained, Methods.parse(methodSpec), numLabels, adapterDir, null);
+    }
+
+    private Built build(PretrainedEncoder pretrained, PetlMethod method, int numLabels, Path adapterDir, TaskData taskData) {
         if (pretrained.tokenizer() == null) throw new IllegalArgumentException(model + ": has no tokenizer.json; petl needs one to train");
         String pool = pooling.toLowerCase(Locale.ROOT);
         if (pool.equals("auto")) pool = pretrained.name().startsWith("minilm") ? "mean" : "cls";
@@ -67,13 +85,19 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
             case "mean" -> EncoderGraph.Pooling.MEAN;
             default -> throw new IllegalArgumentException("pooling must be cls, mean or auto, got '" + pooling + "'");
         };
+        Map<String, org.petl.core.tensor.HostTensor> weights = pretrained.weights();
         EncoderGraph.HeadConfig headConfig = switch (head.toLowerCase(Locale.ROOT)) {
-            case "petl" -> new EncoderGraph.HeadConfig(taskData.numLabels(), p, false);
-            case "hf" -> EncoderGraph.HeadConfig.transformers(taskData.numLabels());
+            case "petl" -> new EncoderGraph.HeadConfig(numLabels, p, false);
+            case "hf" -> {
+                // a transformers *ForSequenceClassification folder brings its head (used when the label count fits)
+                weights = new java.util.LinkedHashMap<>(weights);
+                weights.putAll(pretrained.headWeights());
+                yield EncoderGraph.HeadConfig.transformers(numLabels);
+            }
             default -> throw new IllegalArgumentException("head must be petl or hf, got '" + head + "'");
         };
         int maxLength = effectiveMaxLength(pretrained);
-        EncoderGraph graph = EncoderGraph.build(pretrained.config(), pretrained.weights(),
+        EncoderGraph graph = EncoderGraph.build(pretrained.config(), weights,
                 new EncoderGraph.Options(headConfig, method.fullFineTuning(), dropout, dropout, seed));
         AppliedMethod applied;
         if (adapterDir == null) {
@@ -81,11 +105,10 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
             applied = Rewriter.apply(graph, method, seed, start);
         } else {
             AdapterFiles.Loaded loaded = AdapterFiles.load(adapterDir, graph);
-            method = loaded.method();
-            applied = Rewriter.apply(graph, method, seed, loaded.added());
+            applied = Rewriter.apply(graph, loaded.method(), seed, loaded.added());
             AdapterFiles.assignBase(graph, loaded.base(), adapterDir);
         }
-        return new Prepared(pretrained, graph, applied, taskData, new TokenizerBatcher(pretrained.tokenizer(), maxLength), method);
+        return new Built(pretrained, graph, applied, new TokenizerBatcher(pretrained.tokenizer(), maxLength));
     }
 
     private static final java.util.Set<String> TOLD = java.util.concurrent.ConcurrentHashMap.newKeySet();

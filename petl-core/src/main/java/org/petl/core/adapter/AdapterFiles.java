@@ -68,6 +68,11 @@ public final class AdapterFiles {
     public record Written(String peftType, List<String> notes) {
     }
 
+    /** Why PEFT cannot express the applied method, or null when it can (LoRA, prefix tuning). */
+    public static String peftUnsupported(AppliedMethod applied) {
+        return PeftFormat.unsupported(applied);
+    }
+
     public static Written save(AppliedMethod applied, Path dir, String baseModel) {
         SiteGraph g = applied.graph();
         SameDiff sd = g.sameDiff();
@@ -292,7 +297,7 @@ public final class AdapterFiles {
         return m.modifications().size() == 1 && m.modifications().get(0) instanceof Modification.Delta d && isLora(d);
     }
 
-    static boolean isLora(Modification.Delta d) {
+    public static boolean isLora(Modification.Delta d) {
         return d.insertion() == Insertion.PROJECTION_PARALLEL && d.form() instanceof Bottleneck b && !b.bias()
                 && b.layerNorm() == Bottleneck.LayerNormPlacement.NONE && d.composition() instanceof org.petl.core.method.Composition.Scaled;
     }

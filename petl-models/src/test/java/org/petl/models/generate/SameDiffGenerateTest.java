@@ -3,6 +3,7 @@ package org.petl.models.generate;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.petl.models.GoldenReference;
+import org.petl.models.assembly.DecoderStep;
 import org.petl.models.assembly.Seq2SeqLm;
 import org.petl.models.conformance.ConformanceRunner;
 import org.petl.models.graph.ModelGraph;
@@ -24,14 +25,43 @@ class SameDiffGenerateTest {
         return new UncachedSteps(lm);
     }
 
+    static StepModel cached(GenerateReference.Setting s) {
+        ConformanceRunner.Seq2SeqCase c = ConformanceRunner.loadSeq2Seq(s.caseDir(), s.baseWeights());
+        DecoderStep step = DecoderStep.build(c.description(), c.weights());
+        c.apply(step.graph());
+        return new CachedSteps(step);
+    }
+
+    /** Every stored setting of every generate.json, decoded with the key/value cache. */
     @TestFactory
-    Stream<DynamicTest> uncachedReproducesStoredSettings() {
+    Stream<DynamicTest> cachedReproducesEveryStoredSetting() {
         List<GenerateReference.Setting> all = new ArrayList<>();
         for (Path f : GenerateReference.files(GoldenReference.root())) all.addAll(GenerateReference.settings(f));
-        // uncached decoding re-runs the whole decoder every step: the 20-token settings of two cases here
-        return all.stream().filter(s -> s.config().maxLength() <= 20 && s.id().matches("m?bart/(base|prefix_nomlp_concat)/.*")).map(s -> DynamicTest.dynamicTest(s.id(), () -> {
-            GenerateReference.Comparison c = GenerateReference.compare(s, GenerateReference.run(s, SameDiffGenerateTest::uncached));
+        assertTrue(all.size() >= 99, "expected 99 settings, found " + all.size());
+        return all.stream().map(s -> DynamicTest.dynamicTest(s.id(), () -> {
+            GenerateReference.Comparison c = GenerateReference.compare(s, GenerateReference.run(s, SameDiffGenerateTest::cached));
             assertTrue(c.passed(), s.id() + ": " + c.detail());
         }));
+    }
+
+    /** Uncached decoding (the whole decoder re-run every step on Seq2SeqLm) equals cached decoding token for token. */
+    @TestFactory
+    Stream<DynamicTest> uncachedEqualsCached() {
+        List<GenerateReference.Setting> all = new ArrayList<>();
+        for (Path f : GenerateReference.files(GoldenReference.root())) all.addAll(GenerateReference.settings(f));
+        // uncached decoding re-runs the whole decoder every step: the 20-token settings of two methods per model here
+        return all.stream().filter(s -> s.config().maxLength() <= 20 && s.id().matches("m?bart/(mam_prefix5_ffnpar_r8_s4|prefix_nomlp_concat|lora_attn_qv_r4_a8)/.*"))
+                .map(s -> DynamicTest.dynamicTest(s.id(), () -> {
+                    Generation full = GenerateReference.run(s, SameDiffGenerateTest::uncached);
+                    Generation inc = GenerateReference.run(s, SameDiffGenerateTest::cached);
+                    assertTrue(java.util.Arrays.deepEquals(full.sequences(), inc.sequences()), s.id());
+                    if (full.sequenceScores() != null) {
+                        for (int i = 0; i < full.sequenceScores().length; i++) {
+                            org.junit.jupiter.api.Assertions.assertEquals(full.sequenceScores()[i], inc.sequenceScores()[i], 1e-5, s.id());
+                        }
+                    }
+                    GenerateReference.Comparison c = GenerateReference.compare(s, full);
+                    assertTrue(c.passed(), s.id() + ": " + c.detail());
+                }));
     }
 }

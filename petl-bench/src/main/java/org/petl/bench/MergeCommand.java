@@ -1,0 +1,58 @@
+package org.petl.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.petl.core.adapter.HfLayout;
+import org.petl.core.adapter.LoraMerge;
+import org.petl.core.method.AppliedMethod;
+import org.petl.core.method.Modification;
+import org.petl.models.weights.HfEncoderFolder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = "Fold a run's LoRA into the base weights and write a Hugging Face folder (config.json, model.safetensors, "
+                + "tokenizer.json) that transformers loads with from_pretrained and petl with --weights.")
+public final class MergeCommand implements Callable<Integer> {
+
+    @Option(names = "--run", required = true, description = "a run folder written by petl train (LoRA, BitFit, full or head-only)")
+    Path run;
+
+    @Option(names = "--out", required = true, description = "the Hugging Face folder to write")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        RunFolderModel m = RunFolderModel.fromRun(run);
+        AppliedMethod a = m.built().applied();
+        List<String> notMergeable = new ArrayList<>();
+        boolean lora = false;
+        for (Modification mod : a.method().modifications()) {
+            if (mod instanceof Modification.Delta d && org.petl.core.adapter.AdapterFiles.isLora(d)) lora = true;
+            else if (!(mod instanceof Modification.BiasTuning)) notMergeable.add(mod.name());
+        }
+        if (!notMergeable.isEmpty()) {
+            throw new IllegalArgumentException("method '" + a.method().spec() + "': " + notMergeable + " cannot be folded into the base weights "
+                    + "(merge folds LoRA; BitFit, full and head-only runs are written as they are); use petl export instead");
+        }
+        Map<String, INDArray> merged = lora ? LoraMerge.merge(a) : Map.of();
+        String cls = HfEncoderFolder.write(m.built().graph(), merged, m.labels(), m.tokenizerFile(), out);
+        HfLayout layout = m.built().graph().hfLayout().orElseThrow();
+        ObjectNode s = new ObjectMapper().createObjectNode();
+        s.put("run", run.toString());
+        s.put("out", out.toString());
+        s.put("class", cls);
+        s.put("method", a.method().spec());
+        s.put("lora_modules_merged", merged.size());
+        if (!layout.headMaps()) s.put("note", layout.headNote() + "; the folder holds the encoder only");
+        System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(s));
+        return 0;
+    }
+}

@@ -1,0 +1,114 @@
+package org.petl.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.petl.core.io.AtomicFiles;
+import org.petl.models.graph.EncoderBatch;
+import org.petl.tasks.RunSetup;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Label texts with a trained model: one JSON line per input line (label, label id, probabilities).")
+public final class PredictCommand implements Callable<Integer> {
+
+    static final class Source {
+        @Option(names = "--run", required = true, description = "a run folder written by petl train")
+        Path run;
+
+        @Option(names = "--adapter", required = true, description = "an adapter folder (petl's, or a LoRA / prefix-tuning folder PEFT wrote)")
+        Path adapter;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Source source;
+
+    @Option(names = "--model", description = "with --adapter: the base model (a short name or an HF folder; default: the one the adapter names)")
+    String model;
+
+    @Option(names = "--weights", description = "a local Hugging Face folder as the base model (with --adapter), or alone: a "
+            + "*ForSequenceClassification folder such as petl merge writes")
+    Path weights;
+
+    @Option(names = "--labels", split = ",", description = "with --adapter: label names in id order (default LABEL_0, LABEL_1, ...)")
+    List<String> labels = new ArrayList<>();
+
+    @Option(names = "--input", required = true, description = "UTF-8 text file, one input per line (blank lines are skipped)")
+    Path input;
+
+    @Option(names = "--out", description = "write the JSON lines here instead of standard output")
+    Path out;
+
+    @Option(names = "--max-len", defaultValue = "128", description = "with --adapter: truncate inputs to this many tokens (default ${DEFAULT-VALUE})")
+    int maxLen;
+
+    @Option(names = "--batch", defaultValue = "32", description = "inputs per forward pass (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1) throw new IllegalArgumentException("--batch " + batch + ": must be at least 1");
+        if (!Files.isRegularFile(input)) throw new IllegalArgumentException("--input " + input + ": no such file");
+        List<String> texts = Files.readAllLines(input, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+        RunFolderModel m;
+        if (source == null) {
+            if (weights == null) throw new IllegalArgumentException("give --run DIR, --adapter DIR or --weights HF_FOLDER");
+            m = RunFolderModel.fromClassifierFolder(weights, maxLen);
+        } else if (source.run != null) {
+            m = RunFolderModel.fromRun(source.run);
+        } else {
+            m = RunFolderModel.fromAdapter(source.adapter, weights != null ? weights.toString() : model, labels, maxLen);
+        }
+        List<String> lines = predict(m, texts, batch);
+        String text = lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
+        if (out != null) AtomicFiles.writeString(out, text);
+        else System.out.print(text);
+        return 0;
+    }
+
+    /** One JSON object per text: text, label, label_id, probabilities by label name. */
+    static List<String> predict(RunFolderModel m, List<String> texts, int batch) throws IOException {
+        RunSetup.Built b = m.built();
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = new ArrayList<>();
+        for (int from = 0; from < texts.size(); from += batch) {
+            List<String> chunk = texts.subList(from, Math.min(texts.size(), from + batch));
+            EncoderBatch eb = EncoderBatch.of(b.model().tokenizer().encode(chunk, b.batcher().maxLength()));
+            INDArray logits = b.graph().sameDiff().output(new HashMap<>(eb.placeholders(b.graph().config(), 1f)), "logits").get("logits");
+            for (int i = 0; i < chunk.size(); i++) {
+                double[] z = logits.getRow(i).toDoubleVector();
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (double v : z) max = Math.max(max, v);
+                double[] p = new double[z.length];
+                int best = 0;
+                for (int k = 0; k < z.length; k++) {
+                    p[k] = Math.exp(z[k] - max);
+                    sum += p[k];
+                    if (z[k] > z[best]) best = k;
+                }
+                ObjectNode o = json.createObjectNode();
+                o.put("text", chunk.get(i));
+                o.put("label", m.labels().get(best));
+                o.put("label_id", best);
+                ObjectNode probs = o.putObject("probabilities");
+                for (int k = 0; k < z.length; k++) probs.put(m.labels().get(k), p[k] / sum);
+                var lg = o.putArray("logits");
+                for (double v : z) lg.add(v);
+                lines.add(json.writeValueAsString(o));
+            }
+            System.gc();   // native op buffers go with their Java wrappers (see README, SameDiff notes)
+        }
+        return lines;
+    }
+}
