@@ -35,8 +35,11 @@ public final class CompareCommand implements Callable<Integer> {
     @Mixin
     RunOptions run;
 
-    @Option(names = "--plan", defaultValue = DEFAULT_PLAN,
-            description = "methods separated by ';', each SPEC[@LR][xEPOCHS] (default: ${DEFAULT-VALUE})")
+    @Mixin
+    Seq2SeqOptions seq2seq;
+
+    @Option(names = "--plan",
+            description = "methods separated by ';', each SPEC[@LR][xEPOCHS] (default: " + DEFAULT_PLAN + "; seq2seq tasks: " + Seq2SeqRuns.DEFAULT_PLAN + ")")
     String plan;
 
     @Option(names = "--jobs", defaultValue = "0",
@@ -91,9 +94,16 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Entry> entries = parsePlan(plan, run.lr, run.epochs);
+        boolean s2s = org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(run.task);
+        List<Entry> entries = parsePlan(plan != null ? plan : s2s ? Seq2SeqRuns.DEFAULT_PLAN : DEFAULT_PLAN, run.lr, run.epochs);
         for (Entry e : entries) Methods.parse(e.spec());          // a bad spec fails now, not after an hour of training
-        ModelStore.resolve(run.setup().model());                   // fetch and check the weights once, before any worker starts
+        if (s2s) {
+            // fetch and check the weights and the data once, before any worker starts
+            org.petl.models.store.ModelStore.resolveSeq2Seq(org.petl.tasks.seq2seq.Seq2SeqSetup.seq2seqModel(seq2seq.setup(run).model()));
+            org.petl.tasks.data.Seq2SeqTasks.load(run.task, run.data);
+        } else {
+            ModelStore.resolve(run.setup().model());               // fetch and check the weights once, before any worker starts
+        }
         int workers = Math.max(1, Math.min(entries.size(), jobs > 0 ? jobs : autoJobs()));
         long t0 = System.nanoTime();
         System.out.printf(Locale.ROOT, "%d methods, %d at a time%n", entries.size(), workers);
@@ -117,7 +127,7 @@ public final class CompareCommand implements Callable<Integer> {
         }
         ArrayNode rows = new ObjectMapper().createArrayNode();
         for (ObjectNode row : done) rows.add(row);
-        String table = table(rows);
+        String table = s2s ? Seq2SeqRuns.table(rows, Seq2SeqRuns.isRouge(run.task), out) : table(rows);
         ObjectNode all = new ObjectMapper().createObjectNode();
         all.put("model", run.model);
         all.put("task", run.task);
@@ -134,10 +144,16 @@ public final class CompareCommand implements Callable<Integer> {
 
     private ObjectNode runOne(Entry e) throws Exception {
         System.out.println("== start " + e.spec() + " (lr " + e.lr() + ", " + e.epochs() + " epochs)");
-        TrainCommand.Result r = TrainCommand.trainOne(run.copyWith(e.spec(), e.lr(), e.epochs()), out.resolve(e.folder()), false);
+        boolean s2s = org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(run.task);
+        TrainCommand.Result r = s2s ? Seq2SeqRuns.trainOne(run.copyWith(e.spec(), e.lr(), e.epochs()), seq2seq.copy(), out.resolve(e.folder()), false)
+                : TrainCommand.trainOne(run.copyWith(e.spec(), e.lr(), e.epochs()), out.resolve(e.folder()), false);
         ObjectNode row = r.summary();
         row.put("lr", e.lr());
         row.put("epochs", e.epochs());
+        if (s2s) {
+            System.out.printf(Locale.ROOT, "== done %s (lr %s): %s, %.0f s%n", e.spec(), e.lr(), row.toString(), row.path("train_seconds").asDouble());
+            return row;
+        }
         System.out.printf(Locale.ROOT, "== done %s (lr %s): dev %.1f, test %.1f, %.0f s%n", e.spec(), e.lr(),
                 100 * row.path("dev_accuracy").asDouble(), 100 * row.path("test_accuracy").asDouble(), row.path("train_seconds").asDouble());
         return row;

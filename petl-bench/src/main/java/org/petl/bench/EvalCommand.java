@@ -29,6 +29,10 @@ public final class EvalCommand implements Callable<Integer> {
         Path runJson = runDir.resolve("run.json");
         if (!Files.isRegularFile(runJson)) throw new IllegalArgumentException(runDir + ": no run.json (not a petl run folder)");
         JsonNode r = new ObjectMapper().readTree(runJson.toFile());
+        if (r.path("kind").asText("").equals("seq2seq")) {
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(Seq2SeqRuns.eval(runDir, r, data)));
+            return 0;
+        }
         Path dataDir = data != null ? data : (r.path("data").isNull() || r.path("data").isMissingNode() ? null : Path.of(r.path("data").asText()));
         RunSetup setup = new RunSetup(r.path("model").asText(), r.path("task").asText(), dataDir, r.path("method").asText(),
                 r.path("max_len").asInt(), 0, r.path("pooling").asText("auto"), r.path("seed").asLong(), r.path("head").asText("petl"));

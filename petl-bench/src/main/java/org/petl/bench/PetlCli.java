@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 ParamsCommand.class,
                 BudgetCommand.class,
                 ConformanceCommand.class,
+                HfFolderCommand.class,
                 MergeBenchmark.class,
                 PredictCommand.class,
                 MergeCommand.class,

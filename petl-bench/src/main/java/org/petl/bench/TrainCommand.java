@@ -20,11 +20,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Fine-tune a pretrained encoder on a classification task with a PETL method.")
+        description = "Fine-tune a pretrained model with a PETL method: an encoder on a classification task, or an encoder-decoder on a seq2seq task (debsum, l10n-en-ro, xsum, wmt16-en-ro).")
 public final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     RunOptions run;
+
+    @Mixin
+    Seq2SeqOptions seq2seq;
 
     @Option(names = "--out", description = "run folder (default runs/<task>-<method>)")
     Path out;
@@ -35,7 +38,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dir = out != null ? out : Path.of("runs", run.task + "-" + RunOptions.slug(run.method));
-        Result r = trainOne(run, dir, resume);
+        Result r = org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(run.task) ? Seq2SeqRuns.trainOne(run, seq2seq, dir, resume) : trainOne(run, dir, resume);
         System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r.summary()));
         return 0;
     }
