@@ -42,6 +42,15 @@ public record EncoderConfig(Family family, int layers, int hidden, int heads, in
         return maxPositions - positionOffset();
     }
 
+    /** The model description the graph is built from (pooler not used, so not counted). */
+    public org.petl.core.arch.ModelDescription description() {
+        String name = family.name().toLowerCase(java.util.Locale.ROOT) + "-" + layers + "x" + hidden;
+        return switch (family) {
+            case BERT -> org.petl.core.arch.ModelDescription.bert(name, layers, hidden, heads, ffn, vocab, maxPositions, typeVocab, layerNormEps, activation, false);
+            case ROBERTA -> org.petl.core.arch.ModelDescription.roberta(name, layers, hidden, heads, ffn, vocab, maxPositions, typeVocab, layerNormEps, activation, false, padTokenId);
+        };
+    }
+
     public static EncoderConfig bert(int layers, int hidden, int heads, int ffn, int vocab) {
         return new EncoderConfig(Family.BERT, layers, hidden, heads, ffn, vocab, 512, 2, 1e-12, "gelu", 0);
     }

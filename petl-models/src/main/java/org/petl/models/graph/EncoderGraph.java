@@ -24,9 +24,10 @@ import java.util.Random;
 import java.util.function.UnaryOperator;
 
 /**
- * A BERT-family encoder (BERT, RoBERTa, MiniLM, bge) as a SameDiff graph that names its PETL sites.
- * Read top to bottom: embeddings, then per layer self-attention and FFN (post-LayerNorm), then an optional
- * classification head and loss.
+ * The encoder-with-classification-head assembly for BERT-family encoders (BERT, RoBERTa, MiniLM, bge): a
+ * {@link ModelGraph} built from the config's {@link org.petl.core.arch.ModelDescription} with the shared blocks
+ * ({@link Embeddings}, {@link Stacks}: post-LN self-attention and FFN), then an optional classification head and
+ * loss, which belong to this assembly.
  *
  * <p>Graph variables carry the Hugging Face parameter names (without the {@code bert.}/{@code roberta.} prefix);
  * Linear weights are stored [in, out], the transpose of the PyTorch layout.
@@ -80,25 +81,21 @@ public final class EncoderGraph implements SiteGraph {
         }
     }
 
+    private final ModelGraph model;
     private final SameDiff sd;
     private final EncoderConfig cfg;
     private final Options opts;
-    private final Map<Site, SDVariable> sites = new LinkedHashMap<>();
-    private final List<String> baseParams = new ArrayList<>();
     private final List<String> headParams = new ArrayList<>();
-    private final Map<Site, UnaryOperator<SDVariable>> residualNorms = new LinkedHashMap<>();
-    private SDVariable batch;
-    private SDVariable length;
-    private SDVariable keep;
 
-    private EncoderGraph(EncoderConfig cfg, Options opts) {
-        this.sd = SameDiff.create();
+    private EncoderGraph(EncoderConfig cfg, Map<String, HostTensor> weights, Options opts) {
+        this.model = new ModelGraph(cfg.description(), weights, new ModelGraph.Options(opts.hiddenDropout(), opts.attentionDropout(), opts.trainableEmbeddings()));
+        this.sd = model.sameDiff();
         this.cfg = cfg;
         this.opts = opts;
     }
 
     public static EncoderGraph build(EncoderConfig cfg, Map<String, HostTensor> weights, Options opts) {
-        EncoderGraph g = new EncoderGraph(cfg, opts);
+        EncoderGraph g = new EncoderGraph(cfg, weights, opts);
         g.buildGraph(weights);
         return g;
     }
@@ -118,82 +115,13 @@ public final class EncoderGraph implements SiteGraph {
         SDVariable types = sd.placeHolder("token_type_ids", DataType.INT, -1, -1);
         SDVariable positions = sd.placeHolder("position_ids", DataType.INT, -1, -1);
         SDVariable mask = sd.placeHolder("attention_mask", DataType.FLOAT, -1, -1);
-        register(Site.embeddings(Stack.ENCODER, Point.MASK), mask);
-        keep = sd.placeHolder("dropout_keep", DataType.FLOAT);
-        SDVariable shape = ids.shape();
-        batch = sd.identity("encoder.batch", sd.gather(shape, new int[]{0}, 0));
-        length = sd.identity("encoder.length", sd.gather(shape, new int[]{1}, 0));
-
-        // --- embeddings: word + position + type, LayerNorm
-        int d = cfg.hidden();
-        SDVariable wordTable = param(w, "embeddings.word_embeddings.weight", cfg.vocab(), d);
-        SDVariable posTable = param(w, "embeddings.position_embeddings.weight", cfg.maxPositions(), d);
-        SDVariable typeTable = param(w, "embeddings.token_type_embeddings.weight", cfg.typeVocab(), d);
-        // lookups whose gradient is a scatter-add (SameDiff's own gather gradient neither adds up repeated ids nor
-        // builds twice in one graph): every table trains under full fine-tuning
-        SDVariable word, pos, typ;
-        if (opts.trainableEmbeddings()) {
-            word = EmbeddingGather.of(sd, wordTable, sd.reshape(ids, -1), cfg.vocab());
-            pos = EmbeddingGather.of(sd, posTable, sd.reshape(positions, -1), cfg.maxPositions());
-            typ = EmbeddingGather.of(sd, typeTable, sd.reshape(types, -1), cfg.typeVocab());
-        } else {
-            word = sd.gather(wordTable, sd.reshape(ids, -1), 0);
-            pos = sd.gather(posTable, sd.reshape(positions, -1), 0);
-            typ = sd.gather(typeTable, sd.reshape(types, -1), 0);
-        }
-        SDVariable sum = sd.identity("encoder.embeddings.sum", word.add(pos).add(typ));
-        register(Site.embeddings(Stack.ENCODER, Point.SUM), sum);
-        SDVariable h = layerNorm("encoder.embeddings.ln", sum, "embeddings.LayerNorm", w);
-        h = maybeDropout("encoder.embeddings.dropout", h, opts.hiddenDropout());
-
-        // additive key mask [B, 1, 1, S]: 0 on tokens, -10000 on padding (as BERT/RoBERTa)
-        SDVariable additive = mask.rsub(1.0).mul(-10000.0);
-        SDVariable maskShape = sd.concat(0, batch, sd.constant(Nd4j.createFromArray(1L, 1L)), length);
-        SDVariable keyMask = sd.reshape("encoder.key_mask", additive, maskShape);
-
-        for (int i = 0; i < cfg.layers(); i++) {
-            h = layer(i, h, keyMask, w);
-        }
-        SDVariable lastHidden = sd.reshape("last_hidden_state", h,
-                sd.concat(0, batch, length, sd.constant(Nd4j.createFromArray((long) d))));
-        if (opts.head() != null) head(lastHidden, mask, w);
-    }
-
-    private SDVariable layer(int i, SDVariable x, SDVariable keyMask, Map<String, HostTensor> w) {
-        String p = "encoder.layer." + i + ".";
-        int d = cfg.hidden();
-        Site attn = Site.encoder(i, Module.SELF_ATTN, Point.INPUT);
-        register(attn.at(Point.RESIDUAL), sd.identity(attn.at(Point.RESIDUAL).name(), x));
-        register(attn, sd.identity(attn.name(), x));
-        SDVariable context = register(attn.at(Point.CONTEXT), sd.identity(attn.at(Point.CONTEXT).name(), x));
-        SDVariable mask = register(attn.at(Point.MASK), sd.identity(attn.at(Point.MASK).name(), keyMask));
-        SDVariable q = register(attn.at(Point.Q), linear(attn.at(Point.Q).name(), sites.get(attn), p + "attention.self.query", d, d, w));
-        SDVariable k = register(attn.at(Point.K), linear(attn.at(Point.K).name(), context, p + "attention.self.key", d, d, w));
-        SDVariable v = register(attn.at(Point.V), linear(attn.at(Point.V).name(), context, p + "attention.self.value", d, d, w));
-        SDVariable keys = register(attn.at(Point.KEYS), sd.identity(attn.at(Point.KEYS).name(), k));
-        SDVariable values = register(attn.at(Point.VALUES), sd.identity(attn.at(Point.VALUES).name(), v));
-        int hs = cfg.headSize();
-        SDVariable ctx = Blocks.attend(sd, attn.at(Point.SCORES).name(), Blocks.splitHeads(sd, q, batch, cfg.heads(), hs),
-                Blocks.splitHeads(sd, keys, batch, cfg.heads(), hs), Blocks.splitHeads(sd, values, batch, cfg.heads(), hs),
-                mask, 1.0 / Math.sqrt(hs), opts.attentionDropout() > 0 ? keep : null);
-        register(attn.at(Point.SCORES), sd.getVariable(attn.at(Point.SCORES).name()));
-        SDVariable heads = register(attn.at(Point.HEADS), Blocks.mergeHeads(sd, attn.at(Point.HEADS).name(), ctx, d));
-        SDVariable out = register(attn.at(Point.OUTPUT), linear(attn.at(Point.OUTPUT).name(), heads, p + "attention.output.dense", d, d, w));
-        out = maybeDropout(p + "attn.dropout", out, opts.hiddenDropout());
-        String attnLn = p + "attention.output.LayerNorm";
-        residualNorms.put(attn, z -> layerNorm(null, z, attnLn, w));
-        SDVariable a = layerNorm(p + "attn.residual_ln", out.add(x), attnLn, w);
-
-        Site ffn = Site.encoder(i, Module.FFN, Point.INPUT);
-        register(ffn.at(Point.RESIDUAL), sd.identity(ffn.at(Point.RESIDUAL).name(), a));
-        SDVariable fin = register(ffn, sd.identity(ffn.name(), a));
-        SDVariable pre = register(ffn.at(Point.HIDDEN_PRE), linear(ffn.at(Point.HIDDEN_PRE).name(), fin, p + "intermediate.dense", d, cfg.ffn(), w));
-        SDVariable hid = register(ffn.at(Point.HIDDEN), Blocks.activation(sd, ffn.at(Point.HIDDEN).name(), cfg.activation(), pre));
-        SDVariable f = register(ffn.at(Point.OUTPUT), linear(ffn.at(Point.OUTPUT).name(), hid, p + "output.dense", cfg.ffn(), d, w));
-        f = maybeDropout(p + "ffn.dropout", f, opts.hiddenDropout());
-        String outLn = p + "output.LayerNorm";
-        residualNorms.put(ffn, z -> layerNorm(null, z, outLn, w));
-        return layerNorm(p + "output", f.add(a), outLn, w);
+        model.dimensions(Stack.ENCODER, ids);
+        // the same blocks as every family: embeddings, post-LN self-attention + FFN layers (see ModelGraph)
+        SDVariable h = Embeddings.build(model, Stack.ENCODER, ids, positions, types, mask, opts.trainableEmbeddings());
+        SDVariable maskSite = model.site(Site.embeddings(Stack.ENCODER, Point.MASK)).orElseThrow();
+        h = Stacks.encoder(model, h, Masks.padding(sd, "encoder.key_mask", maskSite, Masks.negative(model.description())));
+        SDVariable lastHidden = model.unflatten("last_hidden_state", h, Stack.ENCODER);
+        if (opts.head() != null) head(lastHidden, maskSite, w);
     }
 
     private void head(SDVariable lastHidden, SDVariable mask, Map<String, HostTensor> w) {
@@ -270,49 +198,8 @@ public final class EncoderGraph implements SiteGraph {
 
     // ---------------------------------------------------------------- parameters
 
-    private SDVariable register(Site site, SDVariable v) {
-        sites.put(site, v);
-        return v;
-    }
-
     private SDVariable maybeDropout(String name, SDVariable x, double p) {
-        return p > 0 ? Blocks.dropout(sd, name, x, keep) : x;
-    }
-
-    private SDVariable linear(String out, SDVariable x, String module, int in, int outDim, Map<String, HostTensor> w) {
-        SDVariable weight = linearWeight(w, module + ".weight", outDim, in);
-        SDVariable bias = param(w, module + ".bias", outDim);
-        return Blocks.linear(sd, out, x, weight, bias);
-    }
-
-    private SDVariable layerNorm(String name, SDVariable x, String module, Map<String, HostTensor> w) {
-        SDVariable g = param(w, module + ".weight", cfg.hidden());
-        SDVariable b = param(w, module + ".bias", cfg.hidden());
-        return Blocks.layerNorm(sd, name, x, g, b, cfg.layerNormEps());
-    }
-
-    /** A base parameter, shape-checked; created once and shared on later calls. */
-    private SDVariable param(Map<String, HostTensor> w, String name, long... shape) {
-        if (sd.hasVariable(name)) return sd.getVariable(name);
-        HostTensor t = w.get(name);
-        if (t == null) throw new WeightFileException("weights lack tensor '" + name + "'");
-        if (!t.sameShape(shape)) {
-            throw new WeightFileException("tensor '" + name + "' has shape " + t.shapeString() + ", the config expects " + java.util.Arrays.toString(shape));
-        }
-        baseParams.add(name);
-        return sd.var(name, Nd4j.create(t.data(), shape, 'c'));
-    }
-
-    /** A Linear weight given [out, in] (PyTorch), stored [in, out]. */
-    private SDVariable linearWeight(Map<String, HostTensor> w, String name, long out, long in) {
-        if (sd.hasVariable(name)) return sd.getVariable(name);
-        HostTensor t = w.get(name);
-        if (t == null) throw new WeightFileException("weights lack tensor '" + name + "'");
-        if (!t.sameShape(out, in)) {
-            throw new WeightFileException("tensor '" + name + "' has shape " + t.shapeString() + ", the config expects [" + out + ", " + in + "]");
-        }
-        baseParams.add(name);
-        return sd.var(name, Nd4j.create(t.data(), new long[]{out, in}, 'c').transpose().dup('c'));
+        return model.dropout(name, x, p);
     }
 
     private SDVariable headParam(Map<String, HostTensor> w, String name, Random rnd, boolean matrix, long... shape) {
@@ -337,19 +224,29 @@ public final class EncoderGraph implements SiteGraph {
         return sd;
     }
 
+    /** The encoder the head sits on (its sites, parameters and blocks). */
+    public ModelGraph model() {
+        return model;
+    }
+
+    @Override
+    public String describeModel() {
+        return model.describeModel();
+    }
+
     @Override
     public Optional<SDVariable> site(Site site) {
-        return Optional.ofNullable(sites.get(site));
+        return model.site(site);
     }
 
     @Override
     public List<Site> sites() {
-        return List.copyOf(sites.keySet());
+        return model.sites();
     }
 
     @Override
     public int width(Site site) {
-        return site.module() == Module.FFN && (site.point() == Point.HIDDEN_PRE || site.point() == Point.HIDDEN) ? cfg.ffn() : cfg.hidden();
+        return model.width(site);
     }
 
     @Override
@@ -369,68 +266,42 @@ public final class EncoderGraph implements SiteGraph {
 
     @Override
     public int layers(Stack stack) {
-        return stack == Stack.ENCODER ? cfg.layers() : 0;
+        return model.layers(stack);
     }
 
     @Override
     public SDVariable batchSize(Stack stack) {
-        return batch;
+        return model.batchSize(stack);
     }
 
     @Override
     public SDVariable sequenceLength(Stack stack) {
-        return length;
+        return model.sequenceLength(stack);
     }
 
     @Override
     public SDVariable attentionParameter(Site module, String which) {
-        String base = "encoder.layer." + module.layer() + ".attention.";
-        String name = switch (which) {
-            case "q" -> base + "self.query.weight";
-            case "k" -> base + "self.key.weight";
-            case "v" -> base + "self.value.weight";
-            case "o" -> base + "output.dense.weight";
-            case "q_bias" -> base + "self.query.bias";
-            case "k_bias" -> base + "self.key.bias";
-            case "v_bias" -> base + "self.value.bias";
-            case "o_bias" -> base + "output.dense.bias";
-            default -> throw new IllegalArgumentException("unknown attention parameter '" + which + "'");
-        };
-        return sd.getVariable(name);
+        return model.attentionParameter(module, which);
     }
 
     @Override
     public UnaryOperator<SDVariable> residualNorm(Site module) {
-        UnaryOperator<SDVariable> f = residualNorms.get(module.at(Point.INPUT));
-        if (f == null) throw new IllegalArgumentException("no residual LayerNorm at " + module);
-        return f;
+        return model.residualNorm(module);
     }
 
     @Override
     public String moduleName(Site site) {
-        String base = "encoder.layer." + site.layer() + ".";
-        String name = switch (site.module()) {
-            case SELF_ATTN -> switch (site.point()) {
-                case Q -> "attention.self.query";
-                case K -> "attention.self.key";
-                case V -> "attention.self.value";
-                case OUTPUT -> "attention.output.dense";
-                default -> null;
-            };
-            case FFN -> switch (site.point()) {
-                case HIDDEN_PRE -> "intermediate.dense";
-                case OUTPUT -> "output.dense";
-                default -> null;
-            };
-            default -> null;
-        };
-        if (name == null) throw new IllegalArgumentException("site " + site + " is not the output of a projection");
-        return base + name;
+        return model.moduleName(site);
     }
 
     @Override
     public List<String> baseParameters() {
-        return List.copyOf(baseParams);
+        return model.baseParameters();
+    }
+
+    @Override
+    public List<String> fixedParameters() {
+        return model.fixedParameters();
     }
 
     @Override
@@ -440,8 +311,7 @@ public final class EncoderGraph implements SiteGraph {
 
     @Override
     public void rebind(Site site, SDVariable now) {
-        if (!sites.containsKey(site)) throw new IllegalArgumentException("no site " + site);
-        sites.put(site, now);
+        model.rebind(site, now);
     }
 
     @Override
@@ -461,7 +331,15 @@ public final class EncoderGraph implements SiteGraph {
         return Optional.of(new org.petl.core.adapter.HfLayout(type, cls + "Model", "FEATURE_EXTRACTION", "", Map.of(), List.of(), note));
     }
 
-    /** The dropout keep placeholder (1 − p); the trainer feeds 1 − hiddenDropout, inference feeds 1. */
+    @Override
+    public Optional<SDVariable> dropoutOn() {
+        return model.dropoutOn();
+    }
+
+    /**
+     * What to feed the dropout_keep placeholder: 1 at inference; while training any value below 1 turns every dropout
+     * on, each with its own probability (hidden, attention, and the methods' own dropout).
+     */
     public float keepProbability(boolean training) {
         return training ? (float) (1.0 - Math.max(opts.hiddenDropout(), opts.attentionDropout())) : 1f;
     }
