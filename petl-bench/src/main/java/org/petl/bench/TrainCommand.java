@@ -70,7 +70,8 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = run.trainConfig();
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("model", p.model().name());
-        provenance.put("model_config", p.model().config().toString());
+        provenance.put("model_config", p.model().config());
+        provenance.put("options", run.toJson());
         provenance.put("task", run.task);
         provenance.put("method", p.method().spec());
         provenance.put("max_length", run.maxLen);

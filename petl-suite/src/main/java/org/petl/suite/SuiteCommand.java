@@ -70,6 +70,7 @@ public final class SuiteCommand implements Callable<Integer> {
         System.out.println(o.table());
         System.out.printf(Locale.ROOT, "%d cells: %d trained, %d already finished, %d failed; %.0f s. Table, JSON, CSV, Parquet, plots and provenance in %s%n",
                 o.results().size(), o.count(CellResult.OK), o.count(CellResult.CACHED), o.count(CellResult.FAILED), (System.nanoTime() - t0) / 1e9, dir);
+        System.out.println("plots: " + SuiteFs.join(dir, Report.BUDGET_PNG) + ", " + SuiteFs.join(dir, Report.CURVES_PNG));
         System.out.println("provenance: " + o.provenanceLine());
         return o.count(CellResult.FAILED) > 0 ? SOME_FAILED : 0;
     }

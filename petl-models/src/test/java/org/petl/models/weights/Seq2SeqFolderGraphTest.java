@@ -68,6 +68,23 @@ class Seq2SeqFolderGraphTest {
     }
 
     @Test
+    void whatTrainsOnTheWarmStart() {
+        PretrainedSeq2Seq m = ModelStore.resolveSeq2Seq("minilm-l6:seq2seq");
+        long base = new org.petl.core.method.Architecture(m.description()).baseParameters();
+        // LoRA: only its own matrices, on the 18 attention modules (encoder self, decoder self and cross)
+        Seq2SeqLm lora = Seq2SeqLm.build(m.description(), m.weights(), ModelGraph.Options.inference());
+        org.petl.core.method.AppliedMethod a = org.petl.core.method.Rewriter.apply(lora.graph(), org.petl.core.method.Methods.parse("lora:r=8"), 7);
+        assertEquals(18L * 2 * 8 * (384 + 384), a.trainableCount(), a.trainable().toString());
+        assertTrue(a.added().keySet().stream().anyMatch(k -> k.contains("decoder.layer.5.cross_attn")), a.added().keySet().toString());
+        assertEquals(base, a.baseCount(), "the graph holds exactly the description's base tensors");
+        // full: every base tensor, the tied word table and the copied cross-attention included
+        Seq2SeqLm full = Seq2SeqLm.build(m.description(), m.weights(), ModelGraph.Options.inference());
+        org.petl.core.method.AppliedMethod f = org.petl.core.method.Rewriter.apply(full.graph(), org.petl.core.method.Methods.parse("full"), 7);
+        assertEquals(base, f.trainableCount());
+        assertTrue(f.trainable().contains("model.shared.weight") && f.trainable().contains("model.decoder.layers.0.encoder_attn.q_proj.weight"), f.trainable().toString());
+    }
+
+    @Test
     void warmStartedEncoderIsMiniLm() {
         PretrainedEncoder enc = TestModels.load("minilm-l6");
         PretrainedSeq2Seq m = ModelStore.resolveSeq2Seq("minilm-l6:seq2seq");
