@@ -34,6 +34,38 @@ class HfFolderCommandTest {
         assertEquals(m.description().baseParameters(), j.get("base_params").asLong());
     }
 
+    /** XSum's HF layout, a few pairs taken from the tiny tokenizer's own text (a loading check, not a quality claim). */
+    private static Path xsum(Path dir) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(dir);
+        String[][] pairs = {{"the cat sat on the mat . the dog ran in the park .", "the cat sat ."},
+                {"a model is trained on the data and then tested .", "a model is tested ."},
+                {"the adapter is added after the attention of every block .", "the adapter is added ."},
+                {"there is a house on the hill and the sun is shining on the water !", "a house on the hill ."}};
+        for (String split : new String[]{"train", "validation"}) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < pairs.length; i++) {
+                b.append("{\"document\": \"").append(pairs[i][0]).append("\", \"summary\": \"").append(pairs[i][1]).append("\", \"id\": \"").append(i).append("\"}\n");
+            }
+            java.nio.file.Files.writeString(dir.resolve(split + ".jsonl"), b.toString());
+        }
+        return dir;
+    }
+
+    @Test
+    void theFolderTrainsThroughWeights(@TempDir Path tmp) throws Exception {
+        Path model = tmp.resolve("tiny-bart");
+        assertEquals(0, CliCapture.run("hf-folder", "--reference", reference("bart").toString(), "--out", model.toString()).rc());
+        Path runs = tmp.resolve("runs");
+        CliCapture c = CliCapture.run("train", "--weights", model.toString(), "--task", "xsum", "--data", xsum(tmp.resolve("xsum")).toString(),
+                "--method", "lora:r=2", "--epochs", "1", "--batch", "2", "--lr", "1e-2", "--max-source", "32", "--max-target", "12", "--out", runs.toString());
+        assertEquals(0, c.rc(), c.both());
+        try (var files = java.nio.file.Files.walk(runs)) {
+            Path metrics = files.filter(p -> p.getFileName().toString().equals("metrics.json")).findFirst().orElseThrow(() -> new AssertionError(c.both()));
+            JsonNode m = new ObjectMapper().readTree(metrics.toFile());
+            assertTrue(m.toString().contains("tiny-bart"), m.toString().substring(0, Math.min(400, m.toString().length())));
+        }
+    }
+
     @Test
     void aFolderWithoutBaseWeightsIsOneLine(@TempDir Path tmp) {
         CliCapture c = CliCapture.run("hf-folder", "--reference", tmp.toString(), "--out", tmp.resolve("x").toString());

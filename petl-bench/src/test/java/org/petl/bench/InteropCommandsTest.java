@@ -30,6 +30,14 @@ class InteropCommandsTest {
         CliCapture train = CliCapture.run("train", "--model", "minilm-l6", "--method", "lora:r=4,s=2,targets=q,v,layers=0-3", "--head", "hf",
                 "--max-steps", "3", "--batch", "8", "--epochs", "1", "--lr", "5e-3", "--max-len", "32", "--out", run.toString());
         assertEquals(0, train.rc(), train.both());
+        JsonNode metrics = JSON.readTree(run.resolve("metrics.json").toFile());
+        assertEquals(6, metrics.path("config").path("model").path("layers").asInt(), "the model config is an object");
+        assertEquals("TRANSFORMERS", metrics.path("config").path("options").path("head").path("style").asText(), metrics.path("config").toString());
+        assertEquals(8, metrics.path("config").path("provenance").path("options").path("batch").asInt());
+        JsonNode data = metrics.path("data");
+        assertNotEquals(data.path("train").asText(), data.path("dev").asText(), "one hash per split");
+        assertEquals(data.path("train/file").asText(), data.path("dev/file").asText(), "both cut from the same file");
+
         Path input = tmp.resolve("input.txt");
         Files.writeString(input, "a gorgeous, witty, seductive movie.\n\nthe plot is nothing but boilerplate clichés.\n");
 

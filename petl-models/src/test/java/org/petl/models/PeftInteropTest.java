@@ -299,6 +299,101 @@ class PeftInteropTest {
         assertTrue(diff(paBefore, reload(paDir, true)) <= 1e-5);
     }
 
+    /** AdapterHub's layout (adapters: methods/modeling.py, methods/bottleneck.py, models/bert/mixin_bert.py, utils.py). */
+    @Test
+    void bottleneckAdaptersExportInAdapterHubLayout(@TempDir Path dir) throws Exception {
+        EncoderGraph g = graph(true);
+        AppliedMethod h = trained(g, "houlsby:r=32,layers=0-3");
+        Path hd = dir.resolve("houlsby");
+        org.petl.core.adapter.AdapterHubFormat.Written w = org.petl.core.adapter.AdapterHubFormat.save(h, hd, List.of("neg", "pos"));
+        JsonNode cfg = JSON.readTree(hd.resolve("adapter_config.json").toFile());
+        JsonNode c = cfg.path("config");
+        assertEquals("bert", cfg.path("model_type").asText());
+        assertEquals(384, cfg.path("hidden_size").asInt());
+        assertTrue(c.path("mh_adapter").asBoolean() && c.path("output_adapter").asBoolean());
+        assertFalse(c.path("original_ln_before").asBoolean());
+        assertTrue(c.path("residual_before_ln").asBoolean() && c.path("original_ln_after").asBoolean());
+        assertEquals(32, (int) Math.floor(384 / c.path("reduction_factor").asDouble()), "down_sample = input_size // reduction_factor");
+        assertEquals("relu", c.path("non_linearity").asText());
+        assertEquals(List.of(4, 5), toInts(c.path("leave_out")));
+        Map<String, HostTensor> t = Safetensors.read(hd.resolve("adapter.safetensors"));
+        String n = w.name();
+        assertEquals(4 * 2 * 4, t.size());
+        assertArrayEquals(new long[]{32, 384}, t.get("bert.encoder.layer.0.attention.output.adapters." + n + ".adapter_down.0.weight").shape());
+        assertArrayEquals(new long[]{384, 32}, t.get("bert.encoder.layer.3.output.adapters." + n + ".adapter_up.weight").shape());
+        assertArrayEquals(new long[]{32}, t.get("bert.encoder.layer.3.output.adapters." + n + ".adapter_down.0.bias").shape());
+        assertTrue(t.keySet().stream().noneMatch(k -> k.contains("layer.4.")));
+        // the head: ClassificationHead [dropout, Linear, tanh, dropout, Linear] = BERT's pooler + classifier
+        Map<String, HostTensor> head = Safetensors.read(hd.resolve("model_head.safetensors"));
+        assertEquals(Set.of("heads." + n + ".1.weight", "heads." + n + ".1.bias", "heads." + n + ".4.weight", "heads." + n + ".4.bias"), head.keySet());
+        assertArrayEquals(new long[]{2, 384}, head.get("heads." + n + ".4.weight").shape());
+        assertEquals(1, JSON.readTree(hd.resolve("head_config.json").toFile()).path("config").path("label2id").path("pos").asInt());
+
+        AppliedMethod pf = trained(graph(true), "pfeiffer:r=48");
+        JsonNode pc = JSON.readTree(adapterHub(pf, dir.resolve("pf")).resolve("adapter_config.json").toFile()).path("config");
+        assertTrue(pc.path("original_ln_before").asBoolean() && !pc.path("mh_adapter").asBoolean() && pc.path("output_adapter").asBoolean());
+        assertEquals(8.0, pc.path("reduction_factor").asDouble());
+
+        AppliedMethod spa = trained(graph(true), "spa:r=16,s=4");
+        JsonNode sc = JSON.readTree(adapterHub(spa, dir.resolve("spa")).resolve("adapter_config.json").toFile()).path("config");
+        assertTrue(sc.path("is_parallel").asBoolean());
+        assertEquals(4.0, sc.path("scaling").asDouble());
+
+        org.petl.core.adapter.AdapterHubFormat.Written mam = org.petl.core.adapter.AdapterHubFormat.save(trained(graph(true), "mam:l=4,r=16,s=2,mid=0"), dir.resolve("mam"), List.of());
+        assertTrue(mam.notes().get(0).contains("prefix part"), mam.notes().toString());
+        assertEquals(6 * 4, Safetensors.read(dir.resolve("mam").resolve("adapter.safetensors")).size());
+
+        String lora = assertThrows(IllegalArgumentException.class, () -> org.petl.core.adapter.AdapterHubFormat.save(trained(graph(true), "lora:r=2"), dir.resolve("x"), List.of())).getMessage();
+        assertTrue(lora.contains("--format peft"), lora);
+    }
+
+    static Path adapterHub(AppliedMethod a, Path dir) {
+        org.petl.core.adapter.AdapterHubFormat.save(a, dir, List.of());
+        return dir;
+    }
+
+    /** BART LoRA (encoder, decoder and cross-attention q, v) as PEFT's SEQ_2_SEQ_LM on BartForConditionalGeneration. */
+    @Test
+    void bartLoraExportsAsSeq2SeqLm(@TempDir Path dir) throws Exception {
+        var c = org.petl.models.conformance.ConformanceRunner.loadSeq2Seq(GoldenReference.root().resolve("bart/base"));
+        var lm = org.petl.models.assembly.Seq2SeqLm.build(c.description(), c.weights(), org.petl.models.graph.ModelGraph.Options.inference());
+        AppliedMethod a = Rewriter.apply(lm.graph(), Methods.parse("lora:r=2,s=2,targets=q,v"), 3);
+        for (String n : a.trainable()) {
+            if (n.contains("lora")) lm.graph().sameDiff().getArrForVarName(n).addi(Nd4j.rand(lm.graph().sameDiff().getArrForVarName(n).shape()).subi(0.5).muli(0.2));
+        }
+        var feed = c.batch().placeholders(c.description(), 1f);
+        String out = org.petl.models.assembly.Seq2SeqLm.LOGITS;
+        INDArray before = lm.graph().sameDiff().output(feed, out).get(out).dup();
+        AdapterFiles.Written w = AdapterFiles.save(a, dir, "tiny-bart");
+        assertEquals("LORA", w.peftType());
+        JsonNode cfg = JSON.readTree(dir.resolve(AdapterFiles.CONFIG).toFile());
+        assertEquals("SEQ_2_SEQ_LM", cfg.path("task_type").asText());
+        assertTrue(cfg.path("modules_to_save").isNull(), "the LM head is tied to the frozen word table");
+        int enc = c.description().encoderLayers(), dec = c.description().decoderLayers();
+        Set<String> modules = new TreeSet<>();   // transformers' modeling_bart.py module paths
+        for (int i = 0; i < enc; i++) {
+            for (String m : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj", "fc1", "fc2")) modules.add("model.encoder.layers." + i + "." + m);
+        }
+        for (int i = 0; i < dec; i++) {
+            for (String m : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj", "encoder_attn.q_proj", "encoder_attn.k_proj",
+                    "encoder_attn.v_proj", "encoder_attn.out_proj", "fc1", "fc2")) modules.add("model.decoder.layers." + i + "." + m);
+        }
+        Set<String> expected = new TreeSet<>();
+        for (String m : modules) if (m.endsWith("q_proj") || m.endsWith("v_proj")) expected.add(m);
+        assertEquals(expected, wrappedByPeft(cfg, modules));
+        Set<String> keys = new TreeSet<>();
+        for (String m : expected) {
+            keys.add("base_model.model." + m + ".lora_A.weight");
+            keys.add("base_model.model." + m + ".lora_B.weight");
+        }
+        assertEquals(keys, Safetensors.read(dir.resolve(AdapterFiles.WEIGHTS)).keySet());
+
+        var fresh = org.petl.models.assembly.Seq2SeqLm.build(c.description(), c.weights(), org.petl.models.graph.ModelGraph.Options.inference());
+        AdapterFiles.Loaded l = AdapterFiles.load(dir, fresh.graph());
+        Rewriter.apply(fresh.graph(), l.method(), 0, l.added());
+        assertTrue(diff(before, fresh.graph().sameDiff().output(feed, out).get(out)) <= 1e-5);
+    }
+
     static float[] gauss(java.util.Random rnd, int n, double sd) {
         float[] f = new float[n];
         for (int i = 0; i < n; i++) f[i] = (float) (rnd.nextGaussian() * sd);

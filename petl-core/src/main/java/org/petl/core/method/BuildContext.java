@@ -100,6 +100,16 @@ public final class BuildContext {
         return graph.sameDiff().identity(name, value);
     }
 
+    /**
+     * Method-internal dropout of {@code x} with probability p while training (named {@code scope.local}); x itself
+     * when p = 0. Needs the graph's dropout switch ({@link SiteGraph#dropoutOn()}).
+     */
+    public SDVariable dropout(String local, SDVariable x, double p) {
+        if (p == 0) return x;
+        SDVariable on = graph.dropoutOn().orElseThrow(() -> new MethodSpecException(scope + ": dropout=" + p + " needs a graph with a dropout switch"));
+        return org.petl.core.site.Ops.dropout(graph.sameDiff(), scope + "." + local, x, on, p);
+    }
+
     /** A variable shared by all sites of one modification (e.g. a prefix generator), built once. */
     public SDVariable shared(String key, Supplier<SDVariable> build) {
         SDVariable v = shared.get(key);

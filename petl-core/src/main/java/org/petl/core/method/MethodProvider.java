@@ -41,6 +41,11 @@ public interface MethodProvider {
         private final java.util.Set<String> read = new java.util.HashSet<>();
         private final List<String> known;
 
+        /** The method's name (for one-line errors). */
+        public String method() {
+            return method;
+        }
+
         public Args(String method, Map<String, String> values, List<String> known) {
             this.method = method;
             this.values = Map.copyOf(values);

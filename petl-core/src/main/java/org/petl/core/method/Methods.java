@@ -81,8 +81,8 @@ public final class Methods {
      * <pre>{"modifications": [{"name": "ad", "form": {"type": "bottleneck", "r": 8, "act": "relu", "layer_norm": "none",
      *   "bias": true, "init": "normal"}, "site": {"stacks": ["encoder"], "modules": ["ffn"], "points": ["output"],
      *   "layers": [0, 1]}, "insertion": "parallel", "composition": {"type": "scaled", "s": 2}}]}</pre>
-     * Forms: bottleneck (r, act, layer_norm none|before|after, bias, init), prefix_attention (l, act, scaled,
-     * norm_query, mid). Compositions: add, scaled (s), learned_scale (init), gated (execution explicit|concat).
+     * Forms: bottleneck (r, act, layer_norm none|before|after, bias, init, input_dropout, dropout), prefix_attention
+     * (l, act, scaled, norm_query, mid, dropout). Compositions: add, scaled (s), learned_scale (init), gated (execution explicit|concat).
      * Also {"type": "prompt", "l": 10} and {"type": "bitfit"} entries.
      */
     public static PetlMethod fromJsonFile(Path file) {
@@ -124,11 +124,12 @@ public final class Methods {
         return switch (type) {
             case "bottleneck" -> new Bottleneck(size(f, "r", null), Nonlinearity.parse(f.path("act").asText("relu")),
                     enumOf(Bottleneck.LayerNormPlacement.class, f.path("layer_norm").asText("none")), f.path("bias").asBoolean(true),
-                    enumOf(Init.class, f.path("init").asText("normal")), f.path("inner_scale").asDouble(1.0));
+                    enumOf(Init.class, f.path("init").asText("normal")), f.path("inner_scale").asDouble(1.0),
+                    f.path("input_dropout").asDouble(0), f.path("dropout").asDouble(0));
             case "prefix_attention" -> new PrefixAttention(size(f, "l", null), Nonlinearity.parse(f.path("act").asText("softmax")),
                     f.path("scaled").asBoolean(true), f.path("norm_query").asBoolean(false),
                     size(f, "mid", 0) > 0 ? new PrefixSource.Mlp(size(f, "mid", 0))
-                            : new PrefixSource.Direct(f.path("init").asText("random").equals("tokens")));
+                            : new PrefixSource.Direct(f.path("init").asText("random").equals("tokens")), f.path("dropout").asDouble(0));
             default -> throw new MethodSpecException("form.type '" + type + "' is not bottleneck or prefix_attention");
         };
     }

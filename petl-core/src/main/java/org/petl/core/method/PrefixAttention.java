@@ -15,12 +15,24 @@ import org.petl.core.site.Site;
  * @param scaled     multiply the query by 1/sqrt(head size), as the main attention does
  * @param normQuery  compute the query from a separately layer-normed input (the paper code's cross_attn options)
  * @param source     direct prefix tables or the MLP reparameterisation
+ * @param dropout    dropout on the prefix keys and values (the paper code's prefix_dropout)
  */
-public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean normQuery, PrefixSource source)
+public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean normQuery, PrefixSource source, double dropout)
         implements FunctionalForm {
 
     public PrefixAttention {
         if (l <= 0) throw new MethodSpecException("prefix length l must be positive, got " + l);
+        Bottleneck.checkDropout("prefix dropout", dropout);
+    }
+
+    public PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean normQuery, PrefixSource source) {
+        this(l, act, scaled, normQuery, source, 0);
+    }
+
+    /** The prefix keys and values as the attention uses them: {@link #prefixes} with the prefix dropout. */
+    public SDVariable[] droppedPrefixes(BuildContext ctx) {
+        SDVariable[] kv = prefixes(ctx);
+        return new SDVariable[]{ctx.dropout("key_dropout", kv[0], dropout), ctx.dropout("value_dropout", kv[1], dropout)};
     }
 
     @Override
@@ -28,7 +40,7 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
         SameDiff sd = ctx.sd();
         int d = ctx.graph().hidden(), heads = ctx.graph().heads(), hs = d / heads;
         Site module = ctx.site();
-        SDVariable[] kv = prefixes(ctx);
+        SDVariable[] kv = droppedPrefixes(ctx);
         if (normQuery) x = Bottleneck.norm(ctx, x, d, "query_norm");
         // the module's own query as the graph computes it (a LoRA on q included); only the query LayerNorm option
         // (the paper code's cross-attention variants) recomputes it from LN(x)
@@ -105,6 +117,7 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
     public String describe() {
         return act.name().toLowerCase() + "(" + (normQuery ? "LN(x)" : "x") + "·Wq" + (scaled ? "/√dh" : "") + "·P_kᵀ)·P_v, l=" + l
                 + (source instanceof PrefixSource.Mlp m ? ", MLP reparameterisation mid=" + m.mid() : "")
-                + (source instanceof PrefixSource.Direct direct && direct.fromTokens() ? ", started from real tokens' keys/values" : "");
+                + (source instanceof PrefixSource.Direct direct && direct.fromTokens() ? ", started from real tokens' keys/values" : "")
+                + (dropout > 0 ? ", prefix dropout " + dropout : "");
     }
 }

@@ -17,35 +17,35 @@ final class Presets {
 
     static List<MethodProvider> all() {
         return List.of(
-                preset("houlsby", "Houlsby et al. 2019: sequential adapters after attention and FFN", List.of("r=64", "act=relu", "layers=all"),
+                preset("houlsby", "Houlsby et al. 2019: sequential adapters after attention and FFN", List.of("r=64", "act=relu", "dropout=0 (adapter dropout, after the nonlinearity)", "layers=all"),
                         a -> PetlMethod.of(spec("houlsby", a),
                                 new Modification.Delta("houlsby_attn", adapter(a), Placement.attention(Point.OUTPUT).withLayers(a.layers()), Insertion.SEQUENTIAL, new Composition.Add()),
                                 new Modification.Delta("houlsby_ffn", adapter(a), Placement.ffn(Point.OUTPUT).withLayers(a.layers()), Insertion.SEQUENTIAL, new Composition.Add()))),
-                preset("pfeiffer", "Pfeiffer et al. 2021: one sequential adapter after the FFN, reading the layer's normed output", List.of("r=64", "act=relu", "layers=all"),
+                preset("pfeiffer", "Pfeiffer et al. 2021: one sequential adapter after the FFN, reading the layer's normed output", List.of("r=64", "act=relu", "dropout=0 (adapter dropout)", "layers=all"),
                         a -> PetlMethod.of(spec("pfeiffer", a),
                                 new Modification.Delta("pfeiffer", adapter(a), Placement.ffn(Point.OUTPUT).withLayers(a.layers()), Insertion.POST_NORM, new Composition.Add()))),
-                preset("prefix", "Li & Liang 2021: prefix tuning; form=concat (original) or gated (the paper's Eq. 7, same function)", List.of("l=16", "mid=800 (0: no MLP)", "init=random (tokens: start from real tokens' keys/values; mid=0)", "form=concat", "layers=all"),
+                preset("prefix", "Li & Liang 2021: prefix tuning; form=concat (original) or gated (the paper's Eq. 7, same function)", List.of("l=16", "mid=800 (0: no MLP)", "init=random (tokens: start from real tokens' keys/values; mid=0)", "form=concat", "dropout=0 (prefix dropout, on the prefix keys/values)", "layers=all"),
                         a -> PetlMethod.of(spec("prefix", a), prefix("prefix", a))),
                 preset("prompt", "Lester et al. 2021: prompt tuning, l embeddings prepended to the input", List.of("l=16"),
                         a -> PetlMethod.of(spec("prompt", a), new Modification.PromptTuning("prompt", a.positiveInt("l", 16)))),
-                preset("lora", "Hu et al. 2021: low-rank update of projections, h + s·x·A·B", List.of("r=8", "s=1 (or alpha=, s=alpha/r)", "targets=q,v (q,k,v,o,ffn)", "layers=all"),
+                preset("lora", "Hu et al. 2021: low-rank update of projections, h + s·x·A·B", List.of("r=8", "s=1 (or alpha=, s=alpha/r)", "targets=q,v (q,k,v,o,ffn)", "dropout=0 (lora_dropout, on the input)", "layers=all"),
                         a -> PetlMethod.of(spec("lora", a), lora(a))),
                 preset("bitfit", "Ben Zaken et al. 2021: train the biases only", List.of(),
                         a -> PetlMethod.of(spec("bitfit", a), new Modification.BiasTuning("bitfit"))),
                 preset("sa", "He et al. 2022 (Table 3): one sequential adapter at the FFN or the attention output (reads h)", List.of("r=64", "act=relu", "site=ffn (or attn)", "layers=all"),
                         a -> PetlMethod.of(spec("sa", a), new Modification.Delta("sa", adapter(a), sitePlacement("sa", a).withLayers(a.layers()), Insertion.SEQUENTIAL, new Composition.Add()))),
-                preset("pa", "He et al. 2022: parallel adapter (reads the sub-layer input)", List.of("r=64", "site=ffn (or attn)", "layers=all"),
+                preset("pa", "He et al. 2022: parallel adapter (reads the sub-layer input)", List.of("r=64", "site=ffn (or attn)", "dropout=0 (adapter dropout)", "layers=all"),
                         a -> PetlMethod.of(spec("pa", a), parallel("pa", a, new Composition.Add()))),
-                preset("spa", "He et al. 2022: scaled parallel adapter, h + s·Δh", List.of("r=64", "s=4 (a number or 'learned')", "site=ffn (or attn)", "layers=all"),
+                preset("spa", "He et al. 2022: scaled parallel adapter, h + s·Δh", List.of("r=64", "s=4 (a number or 'learned')", "site=ffn (or attn)", "dropout=0 (adapter dropout)", "layers=all"),
                         a -> PetlMethod.of(spec("spa", a), parallel("spa", a, scale(a, 4.0)))),
                 preset("mhpa", "He et al. 2022: multi-head parallel adapter, per head ReLU(x·Wq·P_kᵀ)·P_v added to the head", List.of("l=16", "layers=all"),
                         a -> PetlMethod.of(spec("mhpa", a), new Modification.Delta("mhpa",
                                 new PrefixAttention(a.positiveInt("l", 16), Nonlinearity.RELU, false, false, new PrefixSource.Direct()),
                                 Placement.attention(Point.HEADS).withLayers(a.layers()), Insertion.MULTI_HEAD_PARALLEL, new Composition.Add()))),
-                preset("mam", "He et al. 2022: Mix-And-Match adapter = prefix tuning at attention + scaled parallel adapter at the FFN", List.of("l=30", "r=512", "s=4", "mid=800", "init=random", "form=concat", "layers=all"),
+                preset("mam", "He et al. 2022: Mix-And-Match adapter = prefix tuning at attention + scaled parallel adapter at the FFN", List.of("l=30", "r=512", "s=4", "mid=800", "init=random", "form=concat", "dropout=0 (prefix and adapter dropout)", "layers=all"),
                         a -> {
                             Modification prefix = prefix("mam_prefix", a, 30);
-                            Modification ffn = new Modification.Delta("mam_ffn", Bottleneck.adapter(a.positiveInt("r", 512)).withInit(Init.KAIMING_UNIFORM),
+                            Modification ffn = new Modification.Delta("mam_ffn", Bottleneck.adapter(a.positiveInt("r", 512)).withInit(Init.KAIMING_UNIFORM).withDropout(0, dropout(a)),
                                     Placement.ffn(Point.OUTPUT).withLayers(a.layers()), Insertion.PARALLEL, scale(a, 4.0));
                             return PetlMethod.of(spec("mam", a), prefix, ffn);
                         }),
@@ -63,7 +63,14 @@ final class Presets {
     }
 
     private static Bottleneck adapter(MethodProvider.Args a) {
-        return new Bottleneck(a.positiveInt("r", 64), Nonlinearity.parse(a.string("act", "relu")), LayerNormPlacement.NONE, true, Init.NORMAL, 1.0);
+        return new Bottleneck(a.positiveInt("r", 64), Nonlinearity.parse(a.string("act", "relu")), LayerNormPlacement.NONE, true, Init.NORMAL, 1.0, 0, dropout(a));
+    }
+
+    /** The method-internal dropout probability {@code dropout=} (0: none). */
+    private static double dropout(MethodProvider.Args a) {
+        double p = a.number("dropout", 0);
+        if (!(p >= 0 && p < 1)) throw new MethodSpecException(a.method() + ": dropout=" + p + " is not in [0, 1)");
+        return p;
     }
 
     private static Modification prefix(String name, MethodProvider.Args a) {
@@ -86,7 +93,7 @@ final class Presets {
             case "gated" -> Composition.Gated.Execution.EXPLICIT;
             default -> throw new MethodSpecException(name + ": form=" + form + " is not concat or gated");
         };
-        return new Modification.Delta(name, new PrefixAttention(l, Nonlinearity.SOFTMAX, true, false, source),
+        return new Modification.Delta(name, new PrefixAttention(l, Nonlinearity.SOFTMAX, true, false, source, dropout(a)),
                 Placement.attention(Point.HEADS).withLayers(a.layers()), Insertion.MULTI_HEAD_PARALLEL, new Composition.Gated(ex));
     }
 
@@ -109,7 +116,7 @@ final class Presets {
         }
         Placement at = ffn && attn.isEmpty() ? Placement.ffn(Point.HIDDEN_PRE, Point.OUTPUT) : Placement.attention(attn.toArray(Point[]::new));
         if (ffn && !attn.isEmpty()) throw new MethodSpecException("lora: combine attention and ffn targets with '+', e.g. lora:targets=q,v+lora:targets=ffn,name=lora_ffn");
-        return new Modification.Delta(a.string("name", "lora"), Bottleneck.lora(r), at.withLayers(a.layers()), Insertion.PROJECTION_PARALLEL, new Composition.Scaled(s));
+        return new Modification.Delta(a.string("name", "lora"), Bottleneck.lora(r).withDropout(dropout(a), 0), at.withLayers(a.layers()), Insertion.PROJECTION_PARALLEL, new Composition.Scaled(s));
     }
 
     private static Placement sitePlacement(String name, MethodProvider.Args a) {
@@ -123,7 +130,7 @@ final class Presets {
 
     private static Modification parallel(String name, MethodProvider.Args a, Composition c) {
         Placement at = sitePlacement(name, a);
-        return new Modification.Delta(name, Bottleneck.adapter(a.positiveInt("r", 64)).withInit(Init.KAIMING_UNIFORM), at.withLayers(a.layers()), Insertion.PARALLEL, c);
+        return new Modification.Delta(name, Bottleneck.adapter(a.positiveInt("r", 64)).withInit(Init.KAIMING_UNIFORM).withDropout(0, dropout(a)), at.withLayers(a.layers()), Insertion.PARALLEL, c);
     }
 
     private static Composition scale(MethodProvider.Args a, double def) {

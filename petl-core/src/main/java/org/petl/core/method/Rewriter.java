@@ -42,7 +42,7 @@ public final class Rewriter {
      */
     public static AppliedMethod apply(SiteGraph g, PetlMethod method, long seed, Map<String, INDArray> preset) {
         Map<Modification, List<Site>> plan = validate(g, method);
-        List<Application> order = order(method, plan);
+        List<Application> order = order(g, method, plan);
         Random rnd = new Random(seed);
         Map<String, AddedParameter> added = new LinkedHashMap<>();
         Set<String> trainable = new LinkedHashSet<>();
@@ -90,10 +90,10 @@ public final class Rewriter {
      * same stage unless both commute, a part reading a site another one lengthens, or parts that read each other's
      * output.
      */
-    public static List<Application> order(PetlMethod method, Map<Modification, List<Site>> plan) {
+    public static List<Application> order(SiteGraph g, PetlMethod method, Map<Modification, List<Site>> plan) {
         List<Application> apps = new ArrayList<>();
         for (Modification m : method.modifications()) {
-            for (Site s : plan.get(m)) apps.add(new Application(m, s, m.footprint(s), apps.size()));
+            for (Site s : plan.get(m)) apps.add(new Application(m, s, m.footprint(writeSite(g, m, s)), apps.size()));
         }
         int n = apps.size();
         List<List<Integer>> after = new ArrayList<>();
@@ -117,7 +117,7 @@ public final class Rewriter {
                     if (fa.stage() == fb.stage()) {
                         if (!(fa.commutes() && fb.commutes())) {
                             throw new MethodSpecException("method '" + method.spec() + "': parts '" + a.part().name() + "' and '" + b.part().name()
-                                    + "' both write " + site + " at the " + fa.stage().label() + " stage, so the result would depend on their order; keep one of them or place them at different sites");
+                                    + "' both write " + shown(site) + " at the " + fa.stage().label() + " stage, so the result would depend on their order; keep one of them or place them at different sites");
                         }
                     } else if (fa.stage().compareTo(fb.stage()) < 0) {
                         edge(ws.get(x), ws.get(y), after, indegree, edges);
@@ -132,7 +132,7 @@ public final class Rewriter {
                     Application writer = apps.get(w);
                     if (writer.part() == reader.part() || reader.footprint().writes().contains(site)) continue;
                     if (writer.footprint().reshapes()) {
-                        throw new MethodSpecException("method '" + method.spec() + "': part '" + reader.part().name() + "' reads " + site
+                        throw new MethodSpecException("method '" + method.spec() + "': part '" + reader.part().name() + "' reads " + shown(site)
                                 + ", which part '" + writer.part().name() + "' lengthens; the two cannot be combined");
                     }
                     edge(w, r, after, indegree, edges);
@@ -162,6 +162,24 @@ public final class Rewriter {
         return out;
     }
 
+    /**
+     * Where a part placed at {@code site} writes: adapters placed at a sub-layer's output compose after the model's
+     * dropout of it ({@link Point#DROPPED}, as the paper's code and AdapterHub add the adapter output after the
+     * sub-layer's dropout); projection-level changes stay on the projection output, inside the dropout.
+     */
+    static Site writeSite(SiteGraph g, Modification m, Site site) {
+        if (m instanceof Modification.Delta d && site.point() == Point.OUTPUT && d.insertion().stage() != Footprint.Stage.PROJECTION
+                && g.site(site.at(Point.DROPPED)).isPresent()) {
+            return site.at(Point.DROPPED);
+        }
+        return site;
+    }
+
+    /** A site as the user placed it: the dropout-side value of a sub-layer output is shown as that output. */
+    private static Site shown(Site s) {
+        return s.point() == Point.DROPPED ? s.at(Point.OUTPUT) : s;
+    }
+
     private static void edge(int from, int to, List<List<Integer>> after, int[] indegree, Set<Long> edges) {
         if (from == to || !edges.add((long) from * 1_000_003L + to)) return;
         after.get(from).add(to);
@@ -173,7 +191,7 @@ public final class Rewriter {
     /** Validates every part and the union (see {@link #order}); the graph is not touched. */
     public static Map<Modification, List<Site>> check(SiteGraph g, PetlMethod method) {
         Map<Modification, List<Site>> plan = validate(g, method);
-        order(method, plan);
+        order(g, method, plan);
         return plan;
     }
 
@@ -230,7 +248,7 @@ public final class Rewriter {
     static void applyDelta(BuildContext ctx, Modification.Delta d) {
         SiteGraph g = ctx.graph();
         SameDiff sd = g.sameDiff();
-        Site site = ctx.site();
+        Site site = writeSite(g, d, ctx.site());
         Set<String> before = GraphSurgery.ops(sd);
         SDVariable h = g.site(site).orElseThrow();
         Site inSite = d.insertion().inputSite(site);
@@ -253,7 +271,7 @@ public final class Rewriter {
         SameDiff sd = g.sameDiff();
         Site heads = ctx.site();
         Set<String> before = GraphSurgery.ops(sd);
-        SDVariable[] kv = form.prefixes(ctx);
+        SDVariable[] kv = form.droppedPrefixes(ctx);
         // the query side's batch (the same B as the context's; a decoder step computes no encoder)
         SDVariable batch = g.batchSize(heads.stack());
         int d = g.hidden();

@@ -20,6 +20,19 @@ public final class Ops {
         return sd.squeeze(s.add(m), axis);
     }
 
+    /**
+     * Inverted dropout that trains: x · (u < keep) / keep with u uniform in [0, 1), keep = 1 − p·on ({@code on} 1 while
+     * training, 0 at inference). SameDiff M2.1's dropout op has no gradient; here the mask is a constant w.r.t. x.
+     * The uniform op is named {@code name + ".u"} (the trainer's DropoutSeeder seeds it by name).
+     */
+    public static SDVariable dropout(SameDiff sd, String name, SDVariable x, SDVariable on, double p) {
+        SDVariable keep = on.mul(-p).add(1.0);
+        SDVariable u = sd.identity(name + ".u", new org.nd4j.linalg.api.ops.random.custom.DistributionUniform(sd, x.shape(), 0.0, 1.0,
+                org.nd4j.linalg.api.buffer.DataType.FLOAT).outputVariable());
+        SDVariable mask = u.lt(keep).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).div(keep);
+        return x.mul(name, mask);
+    }
+
     /** x − logΣexp(x) over the last axis of a matrix. */
     public static SDVariable logSoftmax(SameDiff sd, SDVariable x) {
         SDVariable m = x.max(true, 1);

@@ -46,6 +46,13 @@ public record Site(Stack stack, int layer, Module module, Point point) {
         HEADS,
         /** Sub-layer output before the residual: attention Wo·heads + b, FFN W2·act(W1 x) + b. */
         OUTPUT,
+        /**
+         * Sub-layer output after the model's own dropout of it, what the residual adds (= OUTPUT without dropout).
+         * Adapters (sequential, parallel, post-norm) compose here, as in the paper's code and AdapterHub; the rewriter
+         * maps their OUTPUT placement to it, while projection-level changes (LoRA on Wo, W2) act on OUTPUT, inside the
+         * dropout.
+         */
+        DROPPED,
         /** FFN: W1 x + b before the activation. */
         HIDDEN_PRE,
         /** FFN: act(W1 x + b), the input of W2. */

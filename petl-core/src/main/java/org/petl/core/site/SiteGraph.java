@@ -32,6 +32,14 @@ public interface SiteGraph {
     /** Rows of the position table: the longest input, prompts included, the model can take. */
     int maxPositions();
 
+    /**
+     * A FLOAT scalar that is 1 while training with dropout and 0 at inference: method-internal dropout (LoRA, adapter,
+     * prefix dropout) keeps with probability 1 − p·on. Empty when the graph has no dropout switch.
+     */
+    default Optional<SDVariable> dropoutOn() {
+        return Optional.empty();
+    }
+
     /** Model width d, heads H (head size d/H). */
     int hidden();
 

@@ -86,7 +86,7 @@ public final class Attention {
         double pDrop = g.options().attentionDropout();
         SDVariable ctx = Blocks.attend(sd, module.at(Point.SCORES).name(), Blocks.splitHeads(sd, q, batch, heads, hs),
                 Blocks.splitHeads(sd, keys, batch, heads, hs), Blocks.splitHeads(sd, values, batch, heads, hs),
-                m, 1.0 / Math.sqrt(hs), pDrop > 0 ? g.keep() : null);
+                m, 1.0 / Math.sqrt(hs), pDrop > 0 ? g.keep(pDrop) : null);
         g.register(module.at(Point.SCORES), sd.getVariable(module.at(Point.SCORES).name()));
         SDVariable h = g.register(module.at(Point.HEADS), Blocks.mergeHeads(sd, module.at(Point.HEADS).name(), ctx, d));
         SDVariable out = g.register(module.at(Point.OUTPUT), g.linear(module.at(Point.OUTPUT).name(), h, g.names().projection(module.at(Point.OUTPUT)), d, d));

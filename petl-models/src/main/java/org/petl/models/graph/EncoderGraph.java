@@ -86,12 +86,10 @@ public final class EncoderGraph implements SiteGraph {
     private final EncoderConfig cfg;
     private final Options opts;
     private final List<String> headParams = new ArrayList<>();
-    private final SDVariable keep;
 
     private EncoderGraph(EncoderConfig cfg, Map<String, HostTensor> weights, Options opts) {
         this.model = new ModelGraph(cfg.description(), weights, new ModelGraph.Options(opts.hiddenDropout(), opts.attentionDropout(), opts.trainableEmbeddings()));
         this.sd = model.sameDiff();
-        this.keep = model.keep();
         this.cfg = cfg;
         this.opts = opts;
     }
@@ -201,7 +199,7 @@ public final class EncoderGraph implements SiteGraph {
     // ---------------------------------------------------------------- parameters
 
     private SDVariable maybeDropout(String name, SDVariable x, double p) {
-        return p > 0 ? Blocks.dropout(sd, name, x, keep) : x;
+        return model.dropout(name, x, p);
     }
 
     private SDVariable headParam(Map<String, HostTensor> w, String name, Random rnd, boolean matrix, long... shape) {
@@ -333,7 +331,15 @@ public final class EncoderGraph implements SiteGraph {
         return Optional.of(new org.petl.core.adapter.HfLayout(type, cls + "Model", "FEATURE_EXTRACTION", "", Map.of(), List.of(), note));
     }
 
-    /** The dropout keep placeholder (1 − p); the trainer feeds 1 − hiddenDropout, inference feeds 1. */
+    @Override
+    public Optional<SDVariable> dropoutOn() {
+        return model.dropoutOn();
+    }
+
+    /**
+     * What to feed the dropout_keep placeholder: 1 at inference; while training any value below 1 turns every dropout
+     * on, each with its own probability (hidden, attention, and the methods' own dropout).
+     */
     public float keepProbability(boolean training) {
         return training ? (float) (1.0 - Math.max(opts.hiddenDropout(), opts.attentionDropout())) : 1f;
     }

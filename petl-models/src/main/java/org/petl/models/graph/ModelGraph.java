@@ -55,6 +55,8 @@ public final class ModelGraph implements SiteGraph {
     private final Map<Stack, SDVariable> batch = new EnumMap<>(Stack.class);
     private final Map<Stack, SDVariable> length = new EnumMap<>(Stack.class);
     private final SDVariable keep;
+    /** 1 while training (dropout_keep fed below 1), 0 at inference: every dropout keeps with 1 − p·on. */
+    private final SDVariable on;
 
     /**
      * @param weights base tensors under graph names (tied copies and buffers may be absent), PyTorch layout
@@ -64,6 +66,7 @@ public final class ModelGraph implements SiteGraph {
         this.opts = opts;
         this.weights = weights;
         this.keep = sd.placeHolder("dropout_keep", DataType.FLOAT);
+        this.on = sd.identity("dropout_on", keep.lt(1.0).castTo(DataType.FLOAT));
     }
 
     public ModelDescription description() {
@@ -78,17 +81,26 @@ public final class ModelGraph implements SiteGraph {
         return desc.names();
     }
 
-    /** The dropout keep placeholder (1 − p); feed 1 for inference. */
-    public SDVariable keep() {
-        return keep;
+    /** Keep probability 1 − p·on of one kind of dropout (hidden and attention dropout have their own p). */
+    public SDVariable keep(double p) {
+        return on.mul(-p).add(1.0);
     }
 
+    @Override
+    public Optional<SDVariable> dropoutOn() {
+        return Optional.of(on);
+    }
+
+    /**
+     * What to feed the dropout_keep placeholder: 1 at inference; while training any value below 1 turns every dropout
+     * on, each with its own probability (hidden, attention, and the methods' own dropout).
+     */
     public float keepProbability(boolean training) {
         return training ? (float) (1.0 - Math.max(opts.hiddenDropout(), opts.attentionDropout())) : 1f;
     }
 
     SDVariable dropout(String name, SDVariable x, double p) {
-        return p > 0 ? Blocks.dropout(sd, name, x, keep) : x;
+        return p > 0 ? Blocks.dropout(sd, name, x, keep(p)) : x;
     }
 
     /** Records the batch size and length of a stack ([1]-shaped INT variables) from its [B, T] ids. */
@@ -250,6 +262,20 @@ public final class ModelGraph implements SiteGraph {
                 yield z -> layerNorm(null, z, ln);
             }
             case PRE -> z -> z;
+        };
+    }
+
+    /**
+     * BART/mBART: the graph's names are already those of {@code BartForConditionalGeneration} /
+     * {@code MBartForConditionalGeneration} ({@code model.encoder.layers.0.self_attn.q_proj}); the LM head is tied to
+     * the word table, so there is nothing to save beside the adapter (PEFT task type SEQ_2_SEQ_LM).
+     */
+    @Override
+    public Optional<org.petl.core.adapter.HfLayout> hfLayout() {
+        return switch (desc.family()) {
+            case BART -> Optional.of(new org.petl.core.adapter.HfLayout("bart", "BartForConditionalGeneration", "SEQ_2_SEQ_LM", "", Map.of(), List.of(), null));
+            case MBART -> Optional.of(new org.petl.core.adapter.HfLayout("mbart", "MBartForConditionalGeneration", "SEQ_2_SEQ_LM", "", Map.of(), List.of(), null));
+            case BERT, ROBERTA -> Optional.empty();
         };
     }
 

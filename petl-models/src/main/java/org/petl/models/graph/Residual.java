@@ -23,12 +23,12 @@ public final class Residual {
         String base = module.at(Point.OUTPUT).name();
         return switch (g.description().norm()) {
             case POST -> {
-                SDVariable out = g.dropout(base + ".dropout", body.apply(g.site(module.at(Point.INPUT), residual)), g.options().hiddenDropout());
+                SDVariable out = g.site(module.at(Point.DROPPED), g.dropout(base + ".dropout", body.apply(g.site(module.at(Point.INPUT), residual)), g.options().hiddenDropout()));
                 yield g.layerNorm(base + ".residual_ln", out.add(residual), ln);
             }
             case PRE -> {
                 SDVariable x = g.site(module.at(Point.INPUT), g.layerNorm(base + ".input_ln", residual, ln));
-                SDVariable out = g.dropout(base + ".dropout", body.apply(x), g.options().hiddenDropout());
+                SDVariable out = g.site(module.at(Point.DROPPED), g.dropout(base + ".dropout", body.apply(x), g.options().hiddenDropout()));
                 yield out.add(base + ".residual", residual);
             }
         };

@@ -145,17 +145,37 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
             return true;
         }
 
+        /** The model config and graph options as JSON objects (records serialise field by field). */
         public Map<String, Object> describe() {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("model", graph.config().toString());
-            m.put("options", graph.options().toString());
+            m.put("model", graph.config());
+            m.put("options", graph.options());
             return m;
         }
 
+        /**
+         * Per split the SHA-256 of its examples (text, pair, label per line: splits cut from one file differ), and
+         * under {@code split/file} the SHA-256 of the file it was read from.
+         */
         public Map<String, String> dataHashes() {
             Map<String, String> m = new LinkedHashMap<>();
-            data.all().forEach((name, ds) -> m.put(name, ds.provenance().sha256()));
+            data.all().forEach((name, ds) -> {
+                m.put(name, splitHash(ds));
+                m.put(name + "/file", ds.provenance().sha256());
+            });
             return m;
+        }
+
+        static String splitHash(org.petl.tasks.data.Dataset ds) {
+            try {
+                java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+                for (org.petl.tasks.data.Example e : ds.examples()) {
+                    md.update((e.text() + "\t" + (e.textPair() == null ? "" : e.textPair()) + "\t" + e.label() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+                return java.util.HexFormat.of().formatHex(md.digest());
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
