@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.petl.core.io.AtomicFiles;
+import org.petl.tasks.train.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,6 +49,9 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "runs/compare", description = "folder for the runs and the table (default ${DEFAULT-VALUE})")
     Path out;
+
+    @Option(names = "--overwrite", description = "replace runs already in --out (their checkpoints, best, adapter and metrics are deleted)")
+    boolean overwrite;
 
     /** One plan entry; {@code folder} is its run folder under --out, unique within the plan. */
     record Entry(String spec, double lr, int epochs, String folder) {
@@ -97,6 +101,7 @@ public final class CompareCommand implements Callable<Integer> {
         boolean s2s = org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(run.task);
         List<Entry> entries = parsePlan(plan != null ? plan : s2s ? Seq2SeqRuns.DEFAULT_PLAN : DEFAULT_PLAN, run.lr, run.epochs);
         for (Entry e : entries) Methods.parse(e.spec());          // a bad spec fails now, not after an hour of training
+        if (!overwrite) for (Entry e : entries) RunFolder.requireNoRun(out.resolve(e.folder()), "--overwrite");
         if (s2s) {
             // fetch and check the weights and the data once, before any worker starts
             org.petl.models.store.ModelStore.resolveSeq2Seq(org.petl.tasks.seq2seq.Seq2SeqSetup.seq2seqModel(seq2seq.setup(run).model()));
@@ -145,8 +150,9 @@ public final class CompareCommand implements Callable<Integer> {
     private ObjectNode runOne(Entry e) throws Exception {
         System.out.println("== start " + e.spec() + " (lr " + e.lr() + ", " + e.epochs() + " epochs)");
         boolean s2s = org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(run.task);
-        TrainCommand.Result r = s2s ? Seq2SeqRuns.trainOne(run.copyWith(e.spec(), e.lr(), e.epochs()), seq2seq.copy(), out.resolve(e.folder()), false)
-                : TrainCommand.trainOne(run.copyWith(e.spec(), e.lr(), e.epochs()), out.resolve(e.folder()), false);
+        RunFolder.Mode mode = overwrite ? RunFolder.Mode.OVERWRITE : RunFolder.Mode.NEW;
+        TrainCommand.Result r = s2s ? Seq2SeqRuns.trainOne(run.copyWith(e.spec(), e.lr(), e.epochs()), seq2seq.copy(), out.resolve(e.folder()), mode)
+                : TrainCommand.trainOne(run.copyWith(e.spec(), e.lr(), e.epochs()), out.resolve(e.folder()), mode);
         ObjectNode row = r.summary();
         row.put("lr", e.lr());
         row.put("epochs", e.epochs());

@@ -28,7 +28,17 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path runJson = runDir.resolve("run.json");
         if (!Files.isRegularFile(runJson)) throw new IllegalArgumentException(runDir + ": no run.json (not a petl run folder)");
-        JsonNode r = new ObjectMapper().readTree(runJson.toFile());
+        JsonNode r;
+        try {
+            r = new ObjectMapper().readTree(org.petl.core.io.TextFiles.readString(runJson));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var at = e.getLocation();
+            throw new IllegalArgumentException(runJson + (at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr()) + ": not valid JSON ("
+                    + org.petl.core.io.TextFiles.quote(e.getOriginalMessage(), 120) + "); petl train writes this file, rerun the training or restore it");
+        }
+        if (!r.isObject() || !r.path("model").isTextual() || !r.path("task").isTextual() || !r.path("method").isTextual()) {
+            throw new IllegalArgumentException(runJson + ": not a petl run file (needs \"model\", \"task\" and \"method\")");
+        }
         if (r.path("kind").asText("").equals("seq2seq")) {
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(Seq2SeqRuns.eval(runDir, r, data)));
             return 0;

@@ -10,6 +10,7 @@ import org.petl.tasks.seq2seq.Seq2SeqSetup;
 import org.petl.tasks.train.Objective;
 import org.petl.tasks.train.TrainConfig;
 import org.petl.tasks.train.TrainResult;
+import org.petl.tasks.train.RunFolder;
 import org.petl.tasks.train.Trainer;
 
 import java.io.IOException;
@@ -29,10 +30,22 @@ final class Seq2SeqRuns {
     }
 
     /** The compare plan of the second main job (warm-started MiniLM on debsum / l10n-en-ro, 2 CPU cores). */
-    static final String DEFAULT_PLAN = "full@1e-4x1;lora:r=8,s=2@1e-3x1;prefix:l=16,mid=0@1e-2x1;pa:r=32@1e-3x1;mam:l=16,r=16,s=2,mid=0@2e-3x1";
+    static final String DEFAULT_PLAN = "full@3e-4x1;lora:r=8,s=2@5e-3x1;prefix:l=16,mid=0@1e-2x1;pa:r=32@5e-3x1;mam:l=16,r=16,s=2,mid=0@5e-3x1";
 
-    static TrainCommand.Result trainOne(RunOptions run, Seq2SeqOptions s2s, Path dir, boolean resume) throws IOException {
+    /** One seq2seq run into {@code dir}: the folder is locked and checked first, before anything loads. */
+    static TrainCommand.Result trainOne(RunOptions run, Seq2SeqOptions s2s, Path dir, RunFolder.Mode mode) throws IOException {
         Seq2SeqSetup setup = s2s.setup(run);
+        ObjectNode runJson = run.toJson();
+        s2s.toJson(runJson);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = JSON.convertValue(runJson, Map.class);
+        try (RunFolder folder = RunFolder.open(dir, mode, config)) {
+            return trainOne(run, s2s, setup, folder);
+        }
+    }
+
+    private static TrainCommand.Result trainOne(RunOptions run, Seq2SeqOptions s2s, Seq2SeqSetup setup, RunFolder folder) throws IOException {
+        Path dir = folder.dir();
         long t0 = System.nanoTime();
         Seq2SeqSetup.Prepared p = setup.prepare();
         TrainConfig cfg = run.trainConfig();
@@ -44,13 +57,9 @@ final class Seq2SeqRuns {
         provenance.put("max_target", setup.maxTarget());
         provenance.put("dropout", run.dropout);
         provenance.put("data", p.data().sizes() + "; " + p.data().notes());
-        Files.createDirectories(dir);
-        ObjectNode runJson = run.toJson();
-        s2s.toJson(runJson);
-        AtomicFiles.writeString(dir.resolve("run.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(runJson));
         Objective.Seq2SeqLm obj = p.objective(setup.maxTokens(), s2s.evalBatch);
-        TrainResult r = Trainer.train(obj, p.applied(), cfg, provenance, dir, resume, (st, l) -> { });
-        AdapterFiles.save(p.applied(), dir.resolve("adapter"), p.model().name());
+        TrainResult r = Trainer.train(obj, p.applied(), cfg, provenance, folder, (st, l) -> { });
+        AdapterFiles.save(p.applied(), folder.adapterDir(), p.model().name());
         ObjectNode s = JSON.createObjectNode();
         s.put("run", dir.toString());
         s.put("method", p.method().spec());

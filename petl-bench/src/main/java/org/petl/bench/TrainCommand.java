@@ -8,6 +8,7 @@ import org.petl.tasks.RunSetup;
 import org.petl.tasks.train.TrainConfig;
 import org.petl.tasks.train.TrainJob;
 import org.petl.tasks.train.TrainResult;
+import org.petl.tasks.train.RunFolder;
 import org.petl.tasks.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,13 +33,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "run folder (default runs/<task>-<method>)")
     Path out;
 
-    @Option(names = "--resume", description = "continue from the run folder's latest checkpoint")
+    @Option(names = "--resume", description = "continue the run in --out from its latest checkpoint (same options)")
     boolean resume;
+
+    @Option(names = "--overwrite", description = "replace the run already in --out (its checkpoints, best, adapter and metrics are deleted)")
+    boolean overwrite;
 
     @Override
     public Integer call() throws Exception {
+        if (resume && overwrite) throw new IllegalArgumentException("--resume and --overwrite exclude each other: continue the run, or replace it");
         Path dir = out != null ? out : Path.of("runs", run.task + "-" + RunOptions.slug(run.method));
-        Result r = org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(run.task) ? Seq2SeqRuns.trainOne(run, seq2seq, dir, resume) : trainOne(run, dir, resume);
+        RunFolder.Mode mode = resume ? RunFolder.Mode.RESUME : overwrite ? RunFolder.Mode.OVERWRITE : RunFolder.Mode.NEW;
+        Result r = org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(run.task) ? Seq2SeqRuns.trainOne(run, seq2seq, dir, mode) : trainOne(run, dir, mode);
         System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r.summary()));
         return 0;
     }
@@ -47,8 +53,18 @@ public final class TrainCommand implements Callable<Integer> {
     record Result(ObjectNode summary, TrainResult train, long trainable, long base) {
     }
 
-    static Result trainOne(RunOptions run, Path dir, boolean resume) throws Exception {
+    /** One run into {@code dir}: the folder is locked and checked first, before anything loads. */
+    static Result trainOne(RunOptions run, Path dir, RunFolder.Mode mode) throws Exception {
         RunSetup setup = run.setup();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = new ObjectMapper().convertValue(run.toJson(), Map.class);
+        try (RunFolder folder = RunFolder.open(dir, mode, config)) {
+            return trainOne(run, setup, folder);
+        }
+    }
+
+    private static Result trainOne(RunOptions run, RunSetup setup, RunFolder folder) throws Exception {
+        Path dir = folder.dir();
         long t0 = System.nanoTime();
         RunSetup.Prepared p = setup.prepare();
         TrainConfig cfg = run.trainConfig();
@@ -61,10 +77,8 @@ public final class TrainCommand implements Callable<Integer> {
         provenance.put("max_length", run.maxLen);
         provenance.put("pooling", run.pooling);
         provenance.put("dropout", run.dropout);
-        Files.createDirectories(dir);
-        AtomicFiles.writeString(dir.resolve("run.json"), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(run.toJson()));
-        TrainResult r = Trainer.train(new TrainJob(p.graph(), p.applied(), p.data(), p.batcher(), cfg, provenance), dir, resume);
-        AdapterFiles.save(p.applied(), dir.resolve("adapter"), p.model().name());
+        TrainResult r = Trainer.train(new TrainJob(p.graph(), p.applied(), p.data(), p.batcher(), cfg, provenance), folder, (st, l) -> { });
+        AdapterFiles.save(p.applied(), folder.adapterDir(), p.model().name());
         ObjectNode s = new ObjectMapper().createObjectNode();
         s.put("run", dir.toString());
         s.put("method", p.method().spec());

@@ -71,6 +71,20 @@ class ReliabilityTest {
         return TinyFixtures.train(model, data, dir.resolve("run"), more);
     }
 
+    /** Folders rows hold locked while the CLI runs (released after the table). */
+    static final List<AutoCloseable> HELD = new ArrayList<>();
+
+    @org.junit.jupiter.api.AfterAll
+    static void release() throws Exception {
+        for (AutoCloseable c : HELD) c.close();
+    }
+
+    /** A finished quick run in {@code d/run}. */
+    static void trainOk(Path d) {
+        CliCapture r = CliCapture.run(train(d).toArray(String[]::new));
+        assertEquals(0, r.rc(), r.both());
+    }
+
     static String words(int n) {
         StringBuilder b = new StringBuilder(n * 6);
         for (int i = 0; i < n; i++) b.append(i == 0 ? "" : " ").append("w").append(i % 997);
@@ -101,6 +115,52 @@ class ReliabilityTest {
         rows.add(fails("tokenizer larger than the embedding table", "tokenizer has ids up to 199", d -> {
             Path m = TinyFixtures.model(d.resolve("m"), 200);
             return TinyFixtures.train(m, data, d.resolve("run"));
+        }));
+        // ---- family 2: the run folder protects itself
+        rows.add(fails("a second run into a folder in use", "is in use by another petl run (pid " + ProcessHandle.current().pid(), d -> {
+            HELD.add(org.petl.tasks.train.RunFolder.open(d.resolve("run"), org.petl.tasks.train.RunFolder.Mode.NEW, java.util.Map.of("method", "pa")));
+            return train(d);
+        }));
+        rows.add(fails("a new run into a finished run's folder", "already holds a finished run (method lora:r=2) with checkpoints up to step 6; continue it with --resume", d -> {
+            trainOk(d);
+            return train(d);
+        }));
+        rows.add(ok("--overwrite replaces a finished run", "\"steps\" : 6", d -> {
+            trainOk(d);
+            return train(d, "--overwrite", "--method", "pa:r=2");
+        }));
+        rows.add(ok("--resume of a finished run with the same options", "\"steps\" : 6", d -> {
+            trainOk(d);
+            return train(d, "--resume");
+        }));
+        rows.add(fails("--resume with other hyper-parameters", "different configuration (lr 0.01 -> 0.02, method lora:r=2 -> lora:r=2,s=4)", d -> {
+            trainOk(d);
+            return train(d, "--resume", "--lr", "0.02", "--method", "lora:r=2,s=4");
+        }));
+        rows.add(fails("--resume of a folder that does not exist", "does not exist, so there is nothing to resume", d -> train(d, "--resume")));
+        rows.add(fails("--resume when every checkpoint is corrupt", "its only checkpoint is not complete (", d -> {
+            trainOk(d);
+            try (var s = Files.list(d.resolve("run"))) {
+                for (Path ck : s.filter(p -> p.getFileName().toString().startsWith("checkpoint-")).toList()) {
+                    Files.writeString(ck.resolve("adapter.safetensors"), "garbage");
+                }
+            }
+            return train(d, "--resume");
+        }));
+        rows.add(fails("--resume with --overwrite", "--resume and --overwrite exclude each other", d -> train(d, "--resume", "--overwrite")));
+        rows.add(fails("--out that is an existing file", "is a file, not a folder", d -> {
+            write(d, "run", "x");
+            return train(d);
+        }));
+        rows.add(fails("--out that is not writable", "petl-unwritable: ", d -> {
+            Path ro = Files.createDirectories(d.resolve("petl-unwritable"));
+            ro.toFile().setWritable(false);
+            // root may write anywhere but /proc
+            return train(d, "--out", Files.isWritable(ro) ? "/proc/petl-unwritable" : ro.toString());
+        }));
+        rows.add(fails("eval of a broken run.json", "run.json:1:", d -> {
+            write(d.resolve("run"), "run.json", "{\"model\": ");
+            return of("eval", "--run", d.resolve("run").toString());
         }));
         // ---- family 3: bad input accepted without a word
         rows.add(fails("empty layer range", "layers=1-0 is an empty range", d -> of("params", "--arch", "roberta-base", "--method", "lora:layers=1-0")));

@@ -149,13 +149,13 @@ public final class Safetensors {
         }
     }
 
-    /** Writes F32 tensors, names sorted, atomically (temp file in the same folder, then rename). */
+    /** Writes F32 tensors, names and metadata keys sorted (the same tensors give the same bytes), atomically (temp file in the same folder, then rename). */
     public static void write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) {
         TreeMap<String, HostTensor> sorted = new TreeMap<>(tensors);
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
-            metadata.forEach(m::put);
+            new TreeMap<>(metadata).forEach(m::put);       // sorted: a run's files compare equal by hash
         }
         long offset = 0;
         List<HostTensor> order = new ArrayList<>();

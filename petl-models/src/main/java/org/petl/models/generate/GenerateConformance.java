@@ -17,8 +17,21 @@ public final class GenerateConformance {
     private GenerateConformance() {
     }
 
-    /** With {@code factory} null every setting is reported skipped with {@code skipReason}. */
-    public static List<CaseResult> runAll(Path root, GenerateReference.ModelFactory factory, String skipReason) {
+    /** Every setting decoded with the cached SameDiff decoder-step graph of its case (the method applied). */
+    public static List<CaseResult> runAll(Path root, java.util.function.Predicate<String> select) {
+        return runAll(root, GenerateConformance::cached, select);
+    }
+
+    /** The model of a setting: its case's DecoderStep graph with the translated method and loaded tensors. */
+    public static StepModel cached(GenerateReference.Setting s) {
+        org.petl.models.conformance.ConformanceRunner.Seq2SeqCase c = org.petl.models.conformance.ConformanceRunner.loadSeq2Seq(s.caseDir(), s.baseWeights());
+        org.petl.models.assembly.DecoderStep step = org.petl.models.assembly.DecoderStep.build(c.description(), c.weights());
+        c.apply(step.graph());
+        return new CachedSteps(step);
+    }
+
+    /** Settings whose id {@code select} rejects are reported skipped. */
+    public static List<CaseResult> runAll(Path root, GenerateReference.ModelFactory factory, java.util.function.Predicate<String> select) {
         List<CaseResult> out = new ArrayList<>();
         for (Path f : GenerateReference.files(root)) {
             List<GenerateReference.Setting> settings;
@@ -29,7 +42,9 @@ public final class GenerateConformance {
                 out.add(new CaseResult(c.getParent().getFileName() + "/" + c.getFileName() + "/generate", Status.FAILED, Double.NaN, message(e)));
                 continue;
             }
-            for (GenerateReference.Setting s : settings) out.add(factory == null ? new CaseResult(s.id(), Status.SKIPPED, Double.NaN, skipReason) : run(s, factory));
+            for (GenerateReference.Setting s : settings) {
+                out.add(select.test(s.id()) ? run(s, factory) : new CaseResult(s.id(), Status.SKIPPED, Double.NaN, "generation setting not selected (--generate)"));
+            }
         }
         return out;
     }

@@ -5,12 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -66,13 +64,36 @@ public final class Trainer {
                 runDir, resume, listener);
     }
 
+    /** A classification job into an open (locked) run folder. */
+    public static TrainResult train(TrainJob job, RunFolder run, StepListener listener) {
+        return train(new Objective.Classification(job.graph(), job.data(), job.batcher()), job.applied(), job.config(), job.provenance(),
+                run, listener);
+    }
+
     /**
-     * The loop for any {@link Objective}: {@code applied} must have been applied to the objective's graph;
-     * {@code provenance} (model file hashes, command line, ...) goes into metrics.json as is.
+     * Opens {@code runDir} as a {@link RunFolder} whose defining configuration is the training configuration, the
+     * method and the task, and trains: {@code resume} continues the run in the folder if there is one (and starts
+     * one otherwise, {@link RunFolder.Mode#CONTINUE}); without it the folder must hold no run.
      */
     public static TrainResult train(Objective obj, org.petl.core.method.AppliedMethod applied, TrainConfig c, Map<String, Object> provenance,
                                     Path runDir, boolean resume, StepListener listener) {
+        Map<String, Object> config = new LinkedHashMap<>(c.toMap());
+        config.put("method", applied.method().spec());
+        config.put("task", obj.task());
+        try (RunFolder run = RunFolder.open(runDir, resume ? RunFolder.Mode.CONTINUE : RunFolder.Mode.NEW, config)) {
+            return train(obj, applied, c, provenance, run, listener);
+        }
+    }
+
+    /**
+     * The loop for any {@link Objective}, into an open (locked) run folder; it resumes from the folder's latest
+     * checkpoint when the folder was opened to resume. {@code applied} must have been applied to the objective's
+     * graph; {@code provenance} (model file hashes, command line, ...) goes into metrics.json as is.
+     */
+    public static TrainResult train(Objective obj, org.petl.core.method.AppliedMethod applied, TrainConfig c, Map<String, Object> provenance,
+                                    RunFolder run, StepListener listener) {
         long t0 = System.nanoTime();
+        Path runDir = run.dir();
         SameDiff sd = obj.sameDiff();
         if (applied.graph().sameDiff() != sd) throw new IllegalArgumentException("the method was applied to another graph");
         List<String> trainable = applied.trainable();
@@ -91,11 +112,6 @@ public final class Trainer {
         long evalEvery = c.evalEvery() > 0 ? c.evalEvery() : stepsPerEpoch;
         LrSchedule schedule = schedule(c, totalSteps);
         AdamW opt = AdamW.withHfDecayRule(AdamW.Config.defaults(c.weightDecay()));
-        try {
-            Files.createDirectories(runDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create run folder " + runDir + ": " + e.getMessage(), e);
-        }
 
         long step = 0;
         Double best = null;
@@ -104,7 +120,7 @@ public final class Trainer {
         BatchSampler sampler;
         List<Map<String, Object>> evalHistory = new ArrayList<>();
         List<Map<String, Object>> lossHistory = new ArrayList<>();
-        Optional<Path> latest = resume ? Checkpoint.latest(runDir) : Optional.empty();
+        Optional<Path> latest = run.resuming() ? run.latestCheckpoint() : Optional.empty();
         if (latest.isPresent()) {
             Checkpoint.Loaded ck = Checkpoint.read(latest.get());
             Checkpoint.State s = ck.state();
@@ -179,7 +195,7 @@ public final class Trainer {
                     if (best == null || (obj.higherIsBetter() ? value > best : value < best)) {
                         best = value;
                         bestStep = step;
-                        writeBest(runDir, params, step, select, value);
+                        writeBest(run.bestDir(), params, step, select, value);
                     }
                 }
                 if (evalNow || step == stopAt) {
@@ -189,8 +205,8 @@ public final class Trainer {
                     extra.put("loss_history", lossHistory);
                     Checkpoint.State state = new Checkpoint.State(step, sampler.epoch(), sampler.position(), sampler.epochStartState(),
                             best, bestStep, extra);
-                    lastGood = Checkpoint.write(Checkpoint.dirFor(runDir, step), toHost(params), opt.exportState(), state);
-                    prune(runDir);
+                    lastGood = Checkpoint.write(run.checkpointDir(step), toHost(params), opt.exportState(), state);
+                    run.prune(step, KEEP_CHECKPOINTS);
                 }
             }
         } finally {
@@ -199,7 +215,7 @@ public final class Trainer {
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
 
         // final metrics with the best parameters (the current ones when no evaluation has run yet)
-        Path bestFile = runDir.resolve(BEST_DIR).resolve(Checkpoint.ADAPTER);
+        Path bestFile = run.bestDir().resolve(Checkpoint.ADAPTER);
         if (best != null && Files.isRegularFile(bestFile)) assign(params, Safetensors.read(bestFile), bestFile);
         Map<String, Double> finals = new LinkedHashMap<>();
         Path finalDir = obj instanceof Objective.Seq2SeqLm ? runDir.resolve("evals").resolve("final") : null;
@@ -375,8 +391,7 @@ public final class Trainer {
         }
     }
 
-    private static void writeBest(Path runDir, Map<String, INDArray> params, long step, String metricName, double metric) {
-        Path dir = runDir.resolve(BEST_DIR);
+    private static void writeBest(Path dir, Map<String, INDArray> params, long step, String metricName, double metric) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -398,23 +413,6 @@ public final class Trainer {
             if (!was.equals(now)) throw new IllegalStateException("cannot resume from " + dir + ": it was trained with " + was + ", this run asks for " + now);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void prune(Path runDir) {
-        try (Stream<Path> s = Files.list(runDir)) {
-            List<Path> cks = s.filter(p -> p.getFileName().toString().matches(Checkpoint.PREFIX + "\\d+"))
-                    .sorted(Comparator.comparingLong((Path p) -> Long.parseLong(p.getFileName().toString().substring(Checkpoint.PREFIX.length()))).reversed())
-                    .toList();
-            for (Path p : cks.subList(Math.min(KEEP_CHECKPOINTS, cks.size()), cks.size())) deleteTree(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + runDir + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
         }
     }
 
