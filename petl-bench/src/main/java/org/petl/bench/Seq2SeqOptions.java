@@ -23,6 +23,9 @@ public final class Seq2SeqOptions {
     @Option(names = "--gen-max-length", defaultValue = "0", description = "seq2seq: generated length incl. the start token; 0: --max-target (default ${DEFAULT-VALUE})")
     int genMaxLength;
 
+    @Option(names = "--min-length", defaultValue = "0", description = "seq2seq: EOS is blocked while an output (start token included) is shorter (default ${DEFAULT-VALUE})")
+    int minLength;
+
     @Option(names = "--no-repeat-ngram", defaultValue = "0", description = "seq2seq: no n-gram of this size repeats in an output, 0 = off (default ${DEFAULT-VALUE})")
     int noRepeatNgram;
 
@@ -49,7 +52,7 @@ public final class Seq2SeqOptions {
         if (evalBatch < 1) throw new IllegalArgumentException("--eval-batch " + evalBatch + ": must be at least 1");
         String model = run.weights != null ? run.weights.toString() : run.model;
         return new Seq2SeqSetup(model, run.task, run.data, run.method, maxSource, maxTarget, run.dropout, run.seed, trainSize, devSize, testSize,
-                maxTokens, numBeams, genMaxLength > 0 ? genMaxLength : maxTarget, noRepeatNgram, srcLang, tgtLang);
+                maxTokens, numBeams, genMaxLength > 0 ? genMaxLength : maxTarget, minLength, noRepeatNgram, srcLang, tgtLang);
     }
 
     void toJson(ObjectNode o) {
@@ -59,6 +62,7 @@ public final class Seq2SeqOptions {
         o.put("max_tokens", maxTokens);
         o.put("num_beams", numBeams);
         o.put("gen_max_length", genMaxLength);
+        o.put("min_length", minLength);
         o.put("no_repeat_ngram", noRepeatNgram);
         o.put("train_size", trainSize);
         o.put("dev_size", devSize);
@@ -75,6 +79,7 @@ public final class Seq2SeqOptions {
         s.maxTokens = r.path("max_tokens").asInt(0);
         s.numBeams = r.path("num_beams").asInt(1);
         s.genMaxLength = r.path("gen_max_length").asInt(0);
+        s.minLength = r.path("min_length").asInt(0);
         s.noRepeatNgram = r.path("no_repeat_ngram").asInt(0);
         s.trainSize = r.path("train_size").asInt(0);
         s.devSize = r.path("dev_size").asInt(0);
@@ -92,6 +97,7 @@ public final class Seq2SeqOptions {
         s.maxTokens = maxTokens;
         s.numBeams = numBeams;
         s.genMaxLength = genMaxLength;
+        s.minLength = minLength;
         s.noRepeatNgram = noRepeatNgram;
         s.trainSize = trainSize;
         s.devSize = devSize;

@@ -30,7 +30,7 @@ final class Seq2SeqRuns {
     }
 
     /** The compare plan of the second main job (warm-started MiniLM on debsum / l10n-en-ro, 2 CPU cores). */
-    static final String DEFAULT_PLAN = "full@1e-4x1;lora:r=8,s=2@1e-3x1;prefix:l=16,mid=0@1e-2x1;pa:r=32@1e-3x1;mam:l=16,r=16,s=2,mid=0@2e-3x1";
+    static final String DEFAULT_PLAN = "full@3e-4x1;lora:r=8,s=2@5e-3x1;prefix:l=16,mid=0@1e-2x1;pa:r=32@5e-3x1;mam:l=16,r=16,s=2,mid=0@5e-3x1";
 
     /** One seq2seq run into {@code dir}: the folder is locked and checked first, before anything loads. */
     static TrainCommand.Result trainOne(RunOptions run, Seq2SeqOptions s2s, Path dir, RunFolder.Mode mode) throws IOException {

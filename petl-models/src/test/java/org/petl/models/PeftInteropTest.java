@@ -352,6 +352,48 @@ class PeftInteropTest {
         return dir;
     }
 
+    /** BART LoRA (encoder, decoder and cross-attention q, v) as PEFT's SEQ_2_SEQ_LM on BartForConditionalGeneration. */
+    @Test
+    void bartLoraExportsAsSeq2SeqLm(@TempDir Path dir) throws Exception {
+        var c = org.petl.models.conformance.ConformanceRunner.loadSeq2Seq(GoldenReference.root().resolve("bart/base"));
+        var lm = org.petl.models.assembly.Seq2SeqLm.build(c.description(), c.weights(), org.petl.models.graph.ModelGraph.Options.inference());
+        AppliedMethod a = Rewriter.apply(lm.graph(), Methods.parse("lora:r=2,s=2,targets=q,v"), 3);
+        for (String n : a.trainable()) {
+            if (n.contains("lora")) lm.graph().sameDiff().getArrForVarName(n).addi(Nd4j.rand(lm.graph().sameDiff().getArrForVarName(n).shape()).subi(0.5).muli(0.2));
+        }
+        var feed = c.batch().placeholders(c.description(), 1f);
+        String out = org.petl.models.assembly.Seq2SeqLm.LOGITS;
+        INDArray before = lm.graph().sameDiff().output(feed, out).get(out).dup();
+        AdapterFiles.Written w = AdapterFiles.save(a, dir, "tiny-bart");
+        assertEquals("LORA", w.peftType());
+        JsonNode cfg = JSON.readTree(dir.resolve(AdapterFiles.CONFIG).toFile());
+        assertEquals("SEQ_2_SEQ_LM", cfg.path("task_type").asText());
+        assertTrue(cfg.path("modules_to_save").isNull(), "the LM head is tied to the frozen word table");
+        int enc = c.description().encoderLayers(), dec = c.description().decoderLayers();
+        Set<String> modules = new TreeSet<>();   // transformers' modeling_bart.py module paths
+        for (int i = 0; i < enc; i++) {
+            for (String m : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj", "fc1", "fc2")) modules.add("model.encoder.layers." + i + "." + m);
+        }
+        for (int i = 0; i < dec; i++) {
+            for (String m : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj", "encoder_attn.q_proj", "encoder_attn.k_proj",
+                    "encoder_attn.v_proj", "encoder_attn.out_proj", "fc1", "fc2")) modules.add("model.decoder.layers." + i + "." + m);
+        }
+        Set<String> expected = new TreeSet<>();
+        for (String m : modules) if (m.endsWith("q_proj") || m.endsWith("v_proj")) expected.add(m);
+        assertEquals(expected, wrappedByPeft(cfg, modules));
+        Set<String> keys = new TreeSet<>();
+        for (String m : expected) {
+            keys.add("base_model.model." + m + ".lora_A.weight");
+            keys.add("base_model.model." + m + ".lora_B.weight");
+        }
+        assertEquals(keys, Safetensors.read(dir.resolve(AdapterFiles.WEIGHTS)).keySet());
+
+        var fresh = org.petl.models.assembly.Seq2SeqLm.build(c.description(), c.weights(), org.petl.models.graph.ModelGraph.Options.inference());
+        AdapterFiles.Loaded l = AdapterFiles.load(dir, fresh.graph());
+        Rewriter.apply(fresh.graph(), l.method(), 0, l.added());
+        assertTrue(diff(before, fresh.graph().sameDiff().output(feed, out).get(out)) <= 1e-5);
+    }
+
     static float[] gauss(java.util.Random rnd, int n, double sd) {
         float[] f = new float[n];
         for (int i = 0; i < n; i++) f[i] = (float) (rnd.nextGaussian() * sd);

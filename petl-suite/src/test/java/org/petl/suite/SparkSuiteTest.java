@@ -61,8 +61,8 @@ class SparkSuiteTest {
             assertTrue(r.trainablePercent() > 0 && r.trainablePercent() < 5, r.toString());
             assertFalse(r.dataHashes().isEmpty());
         }
-        // the seeds differ, so the runs do
-        for (String name : Report.class.getDeclaredFields().length > 0 ? List.of(Report.TABLE_MD, Report.SUMMARY_JSON, Report.SUMMARY_CSV, Report.BUDGET_PNG, Report.CURVES_PNG) : List.<String>of()) {
+        assertTrue(broken.reason().contains("layer") || broken.reason().contains("site"), broken.reason());
+        for (String name : List.of(Report.TABLE_MD, Report.SUMMARY_JSON, Report.SUMMARY_CSV, Report.BUDGET_PNG, Report.CURVES_PNG)) {
             assertTrue(Files.size(Path.of(out, name)) > 0, name);
         }
         assertTrue(Files.isDirectory(Path.of(out, Report.PARQUET)));

@@ -202,6 +202,10 @@ public final class PeftFormat {
     static Imported read(JsonNode cfg, Map<String, HostTensor> tensors, SiteGraph g, String where) {
         String type = cfg.path("peft_type").asText("");
         HfLayout layout = g.hfLayout().orElseThrow(() -> new WeightFileException(where + ": this model has no transformers layout to read PEFT keys against"));
+        if (g.layers(Site.Stack.DECODER) > 0) {
+            throw new WeightFileException(where + ": reading PEFT folders onto encoder-decoders is not supported yet (petl's own exports of them load through "
+                    + AdapterFiles.PETL_CONFIG + ")");
+        }
         Map<String, INDArray> base = new LinkedHashMap<>();
         Map<String, HostTensor> rest = new LinkedHashMap<>(tensors);
         readHead(rest, layout, g, base, where);

@@ -18,9 +18,42 @@ import java.util.List;
 public final class CachedSteps implements StepModel {
 
     private final DecoderStep step;
+    private final Runnable beforeStart;
 
     public CachedSteps(DecoderStep step) {
+        this(step, () -> { });
+    }
+
+    private CachedSteps(DecoderStep step, Runnable beforeStart) {
         this.step = step;
+        this.beforeStart = beforeStart;
+    }
+
+    /**
+     * Cached decoding that follows a method applied to another graph of the same model (the teacher-forced
+     * {@code Seq2SeqLm} a trainer updates): a {@link DecoderStep} graph is built from the same description and
+     * base weights, the same method is applied to it, and every trainable parameter (same names in both graphs) is
+     * copied from the trained graph whenever decoding starts.
+     */
+    public static CachedSteps following(org.petl.core.method.AppliedMethod trained, org.petl.core.arch.ModelDescription desc,
+                                        java.util.Map<String, org.petl.core.tensor.HostTensor> weights) {
+        org.nd4j.autodiff.samediff.SameDiff from = trained.graph().sameDiff();
+        java.util.Map<String, INDArray> preset = new java.util.HashMap<>();
+        for (String n : trained.added().keySet()) {
+            INDArray v = from.hasVariable(n) ? from.getArrForVarName(n) : null;
+            if (v != null) preset.put(n, v);
+        }
+        DecoderStep step = DecoderStep.build(desc, weights);
+        org.petl.core.method.Rewriter.apply(step.graph(), trained.method(), 0, preset);
+        org.nd4j.autodiff.samediff.SameDiff to = step.graph().sameDiff();
+        for (String n : trained.trainable()) {
+            if (!to.hasVariable(n) || to.getArrForVarName(n) == null) {
+                throw new IllegalStateException("the decoder-step graph has no parameter '" + n + "' that the trained graph trains");
+            }
+        }
+        return new CachedSteps(step, () -> {
+            for (String n : trained.trainable()) to.getArrForVarName(n).assign(from.getArrForVarName(n));
+        });
     }
 
     @Override
@@ -30,6 +63,7 @@ public final class CachedSteps implements StepModel {
 
     @Override
     public Session start(int[][] inputIds, int[][] attentionMask, int rowsPerSource) {
+        beforeStart.run();
         DecoderStep.Encoded once = step.encode(inputIds, attentionMask);
         int[] owner = new int[inputIds.length * rowsPerSource];
         for (int r = 0; r < owner.length; r++) owner[r] = r / rowsPerSource;

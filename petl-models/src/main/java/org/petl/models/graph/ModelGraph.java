@@ -265,6 +265,20 @@ public final class ModelGraph implements SiteGraph {
         };
     }
 
+    /**
+     * BART/mBART: the graph's names are already those of {@code BartForConditionalGeneration} /
+     * {@code MBartForConditionalGeneration} ({@code model.encoder.layers.0.self_attn.q_proj}); the LM head is tied to
+     * the word table, so there is nothing to save beside the adapter (PEFT task type SEQ_2_SEQ_LM).
+     */
+    @Override
+    public Optional<org.petl.core.adapter.HfLayout> hfLayout() {
+        return switch (desc.family()) {
+            case BART -> Optional.of(new org.petl.core.adapter.HfLayout("bart", "BartForConditionalGeneration", "SEQ_2_SEQ_LM", "", Map.of(), List.of(), null));
+            case MBART -> Optional.of(new org.petl.core.adapter.HfLayout("mbart", "MBartForConditionalGeneration", "SEQ_2_SEQ_LM", "", Map.of(), List.of(), null));
+            case BERT, ROBERTA -> Optional.empty();
+        };
+    }
+
     @Override
     public String moduleName(Site site) {
         return names().projection(site);

@@ -64,4 +64,26 @@ class SameDiffGenerateTest {
                     assertTrue(c.passed(), s.id() + ": " + c.detail());
                 }));
     }
+
+    /**
+     * Cached decoding that follows a trained Seq2SeqLm: the method is applied to the teacher-forced graph with
+     * fresh values, the follower is built, and only then the stored tensors are written into the trained graph;
+     * decoding must see them.
+     */
+    @TestFactory
+    Stream<DynamicTest> followingATrainedGraph() {
+        List<GenerateReference.Setting> all = new ArrayList<>();
+        for (String c : List.of("bart/mam_prefix5_ffnpar_r8_s4", "mbart/lora_attn_qv_r4_a8")) {
+            all.addAll(GenerateReference.settings(GoldenReference.root().resolve(c).resolve("generate.json")));
+        }
+        return all.stream().filter(s -> s.config().maxLength() <= 20).map(s -> DynamicTest.dynamicTest(s.id(), () -> {
+            ConformanceRunner.Seq2SeqCase c = ConformanceRunner.loadSeq2Seq(s.caseDir(), s.baseWeights());
+            Seq2SeqLm lm = Seq2SeqLm.build(c.description(), c.weights(), ModelGraph.Options.inference());
+            org.petl.core.method.AppliedMethod applied = org.petl.core.method.Rewriter.apply(lm.graph(), c.method(), 7);
+            CachedSteps follower = CachedSteps.following(applied, c.description(), c.weights());
+            c.preset().forEach((n, v) -> lm.graph().sameDiff().getArrForVarName(n).assign(v));
+            GenerateReference.Comparison r = GenerateReference.compare(s, GenerateReference.run(s, x -> follower));
+            assertTrue(r.passed(), s.id() + ": " + r.detail());
+        }));
+    }
 }

@@ -30,7 +30,7 @@ import org.petl.tasks.train.Objective;
  * @param srcLang    mBART's source language code (en_XX), ignored by BART/BERT
  */
 public record Seq2SeqSetup(String model, String task, Path data, String methodSpec, int maxSource, int maxTarget, double dropout, long seed,
-                           int trainSize, int devSize, int testSize, int maxTokens, int numBeams, int genMaxLength, int noRepeatNgram,
+                           int trainSize, int devSize, int testSize, int maxTokens, int numBeams, int genMaxLength, int minLength, int noRepeatNgram,
                            String srcLang, String tgtLang) {
 
     public Seq2SeqSetup {
@@ -39,6 +39,7 @@ public record Seq2SeqSetup(String model, String task, Path data, String methodSp
         if (trainSize < 0 || devSize < 0 || testSize < 0) throw new IllegalArgumentException("--train-size/--dev-size/--test-size must be >= 0 (0: the whole split)");
         if (numBeams < 1) throw new IllegalArgumentException("--num-beams " + numBeams + ": must be at least 1");
         if (genMaxLength < 2) throw new IllegalArgumentException("--gen-max-length " + genMaxLength + ": must be at least 2");
+        if (minLength < 0 || minLength >= genMaxLength) throw new IllegalArgumentException("--min-length " + minLength + ": must be in 0.." + (genMaxLength - 1) + " (below --gen-max-length)");
         if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens " + maxTokens + ": must be >= 0 (0: fixed batches)");
     }
 
@@ -86,7 +87,7 @@ public record Seq2SeqSetup(String model, String task, Path data, String methodSp
             AdapterFiles.assignBase(lm.graph(), loaded.base(), adapterDir);
         }
         TokenizerSeq2SeqBatcher batcher = new TokenizerSeq2SeqBatcher(tok, pretrained.description(), maxSource, maxTarget);
-        GenerationConfig gen = new GenerationConfig(numBeams, genMaxLength, 0, 1.0, noRepeatNgram, numBeams > 1, Math.toIntExact(tok.decoderStartTokenId()),
+        GenerationConfig gen = new GenerationConfig(numBeams, genMaxLength, minLength, 1.0, noRepeatNgram, numBeams > 1, Math.toIntExact(tok.decoderStartTokenId()),
                 -1, Math.toIntExact(tok.eosTokenId()), Math.toIntExact(tok.eosTokenId()), Math.toIntExact(tok.padTokenId()), 1);
         return new Prepared(pretrained, lm, applied, taskData, batcher, method, gen);
     }
