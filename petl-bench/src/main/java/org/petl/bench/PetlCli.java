@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
         description = "Parameter-efficient transfer learning on DL4J SameDiff (He et al., ICLR 2022).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                GenerateCommand.class,
+                GenerateBenchmark.class,
                 ScoreCommand.class,
                 ParityCommand.class,
                 TrainCommand.class,

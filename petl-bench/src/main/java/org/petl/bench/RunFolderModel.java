@@ -48,7 +48,11 @@ record RunFolderModel(RunSetup.Built built, List<String> labels, String baseMode
             if (model == null) model = c.path("base_model_name_or_path").asText(null);
         } else if (Files.isRegularFile(peft)) {
             JsonNode c = JSON.readTree(peft.toFile());
-            if (c.path("task_type").asText().equals("SEQ_CLS")) head = "hf";
+            if (!c.path("task_type").asText().equals("SEQ_CLS")) {
+                throw new IllegalArgumentException(adapter + ": task_type " + c.path("task_type").asText("(none)")
+                        + " carries no classification head; predict needs a SEQ_CLS adapter (or petl's own folder)");
+            }
+            head = "hf";
         }
         if (model == null) throw new IllegalArgumentException(adapter + ": the adapter does not name its model; give --model or --weights");
         int n = labels.isEmpty() ? numLabels(adapter) : labels.size();

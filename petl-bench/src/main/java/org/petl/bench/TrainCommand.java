@@ -78,7 +78,8 @@ public final class TrainCommand implements Callable<Integer> {
         provenance.put("pooling", run.pooling);
         provenance.put("dropout", run.dropout);
         TrainResult r = Trainer.train(new TrainJob(p.graph(), p.applied(), p.data(), p.batcher(), cfg, provenance), folder, (st, l) -> { });
-        AdapterFiles.save(p.applied(), folder.adapterDir(), p.model().name());
+        AdapterFiles.Written saved = AdapterFiles.save(p.applied(), folder.adapterDir(), p.model().name());
+        saved.notes().forEach(n -> System.err.println("note: " + n));
         ObjectNode s = new ObjectMapper().createObjectNode();
         s.put("run", dir.toString());
         s.put("method", p.method().spec());

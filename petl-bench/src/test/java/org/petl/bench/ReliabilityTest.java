@@ -85,6 +85,32 @@ class ReliabilityTest {
         assertEquals(0, r.rc(), r.both());
     }
 
+    /** A model folder whose weights file holds exactly {@code bytes}. */
+    static List<String> trainOn(Path d, byte[] bytes) throws IOException {
+        Path m = TinyFixtures.model(d.resolve("m"), 120);
+        Files.write(m.resolve("model.safetensors"), bytes);
+        return TinyFixtures.train(m, data, d.resolve("run"));
+    }
+
+    /** A safetensors file: this header and {@code dataBytes} zero bytes of data. */
+    static byte[] rawSafetensors(String header, int dataBytes) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + h.length + dataBytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        return b.array();
+    }
+
+    /** Rewrites every tensor file of an adapter folder without the tensors {@code drop} selects. */
+    static void dropTensors(Path adapter, Predicate<String> drop) throws IOException {
+        try (var s = Files.list(adapter)) {
+            for (Path f : s.filter(p -> p.toString().endsWith(".safetensors")).toList()) {
+                var t = new java.util.LinkedHashMap<>(org.petl.core.io.Safetensors.read(f));
+                t.keySet().removeIf(drop);
+                org.petl.core.io.Safetensors.write(f, t, java.util.Map.of());
+            }
+        }
+    }
+
     static String words(int n) {
         StringBuilder b = new StringBuilder(n * 6);
         for (int i = 0; i < n; i++) b.append(i == 0 ? "" : " ").append("w").append(i % 997);
@@ -172,6 +198,63 @@ class ReliabilityTest {
         rows.add(fails("--lr Infinity", "--lr Infinity", d -> train(d, "--lr", "Infinity")));
         rows.add(fails("--batch 0", "--batch 0", d -> train(d, "--batch", "0")));
         rows.add(fails("--max-len 2", "--max-len 2", d -> train(d, "--max-len", "2")));
+        rows.add(fails("safetensors ranges that overlap", "overlap tensor 'a'", d -> trainOn(d, rawSafetensors(
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12))));
+        rows.add(fails("safetensors ranges with a gap", "belong to no tensor", d -> trainOn(d, rawSafetensors(
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[12,20]}}", 20))));
+        rows.add(fails("a non-integer shape", "not a whole number", d -> trainOn(d, rawSafetensors(
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}", 8))));
+        rows.add(fails("a truncated weights file", "model.safetensors", d -> {
+            byte[] all = Files.readAllBytes(TinyFixtures.baseWeights());
+            return trainOn(d, java.util.Arrays.copyOf(all, all.length / 2));
+        }));
+        rows.add(fails("NaN inside a weights file", "holds NaN at index 3", d -> {
+            var t = new java.util.LinkedHashMap<>(org.petl.core.io.Safetensors.read(TinyFixtures.baseWeights()));
+            String name = "roberta.encoder.layer.0.attention.self.query.weight";
+            float[] v = t.get(name).data().clone();
+            v[3] = Float.NaN;
+            t.put(name, new org.petl.core.tensor.HostTensor(t.get(name).shape(), v));
+            Path m = TinyFixtures.model(d.resolve("m"), 120);
+            Files.delete(m.resolve("model.safetensors"));
+            org.petl.core.io.Safetensors.write(m.resolve("model.safetensors"), t, java.util.Map.of());
+            return TinyFixtures.train(m, data, d.resolve("run"));
+        }));
+        rows.add(fails("model_type that contradicts the weights", "model_type says bert, but model.safetensors holds RoBERTa weights", d -> {
+            Path m = TinyFixtures.model(d.resolve("m"), 120);
+            Files.writeString(m.resolve("config.json"), TinyFixtures.CONFIG.replace("\"roberta\"", "\"bert\""));
+            return TinyFixtures.train(m, data, d.resolve("run"));
+        }));
+        rows.add(fails("an adapter missing its head", "the adapter lacks 2 tensor(s)", d -> {
+            trainOk(d);
+            dropTensors(d.resolve("run/adapter"), n -> n.contains("classifier") || n.contains("head"));
+            return of("eval", "--run", d.resolve("run").toString());
+        }));
+        rows.add(fails("an adapter missing one LoRA tensor", "the adapter lacks 1 tensor(s)", d -> {
+            trainOk(d);
+            boolean[] once = {false};
+            dropTensors(d.resolve("run/adapter"), n -> n.contains("lora_A") && !once[0] && (once[0] = true));
+            return of("eval", "--run", d.resolve("run").toString());
+        }));
+        rows.add(fails("an unknown method in the adapter's config", "petl_method \"nosuch:r=2\": unknown method 'nosuch'", d -> {
+            trainOk(d);
+            try (var s = Files.list(d.resolve("run/adapter"))) {
+                for (Path f : s.filter(p -> p.toString().endsWith(".json")).toList()) {
+                    Files.writeString(f, Files.readString(f).replace("\"petl_method\" : \"lora:r=2\"", "\"petl_method\" : \"nosuch:r=2\""));
+                }
+            }
+            return of("eval", "--run", d.resolve("run").toString());
+        }));
+        rows.add(ok("a stale lock of a killed run is taken over", "which is no longer running; lock taken over", d -> {
+            write(d.resolve("run"), ".petl-lock", "{\"pid\": 999999999, \"started\": \"2026-01-01T00:00:00Z\"}");
+            return train(d);
+        }));
+        rows.add(ok("leftover temp files are removed on the next start", "removed 2 leftover temp file(s)", d -> {
+            trainOk(d);
+            write(d.resolve("run"), ".metrics.json.123.tmp", "x".repeat(1000));
+            Files.createDirectories(d.resolve("run/.checkpoint-9.tmp-77"));
+            write(d.resolve("run/.checkpoint-9.tmp-77"), "adapter.safetensors", "partial");
+            return train(d, "--resume");
+        }));
         // ---- family 4: messages that name what and where
         rows.add(fails("TSV without its label column", "train.tsv:1: header has no \"label\" column", d -> {
             Path dd = d.resolve("nolabel");

@@ -106,6 +106,7 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
         } else {
             AdapterFiles.Loaded loaded = AdapterFiles.load(adapterDir, graph);
             applied = Rewriter.apply(graph, loaded.method(), seed, loaded.added());
+            if (taskData != null) AdapterFiles.requireComplete(adapterDir, applied, loaded);   // eval: a run's own adapter holds everything
             AdapterFiles.assignBase(graph, loaded.base(), adapterDir);
         }
         return new Built(pretrained, graph, applied, new TokenizerBatcher(pretrained.tokenizer(), maxLength));

@@ -181,6 +181,38 @@ public final class AdapterFiles {
         return new Loaded(im.method(), cfg.path("base_model_name_or_path").asText(""), im.added(), im.base());
     }
 
+    /** The method a config file names, with errors naming the file and the field. */
+    private static PetlMethod parseMethod(Path file, JsonNode cfg) {
+        JsonNode m = cfg.path("petl_method");
+        if (!m.isTextual()) throw new WeightFileException(file + ": \"petl_method\" is missing or not a string");
+        try {
+            return Methods.parse(m.asText());
+        } catch (org.petl.core.method.MethodSpecException e) {
+            throw new WeightFileException(file + ": petl_method \"" + org.petl.core.io.TextFiles.quote(m.asText(), 80) + "\": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Refuses an adapter that lacks a tensor the re-applied method stores (a LoRA matrix, a prefix table) or a
+     * trained base tensor (the task head, BitFit biases): loading it would silently keep a fresh initialisation.
+     */
+    public static void requireComplete(Path dir, AppliedMethod applied, Loaded loaded) {
+        List<String> missing = new ArrayList<>();
+        for (String t : applied.trainable()) {
+            AddedParameter p = applied.added().get(t);
+            boolean present = p == null ? loaded.base().containsKey(t) : !p.stored() || loaded.added().containsKey(t);
+            if (!present) missing.add(t);
+        }
+        for (AddedParameter p : applied.added().values()) {
+            if (p.stored() && p.derived() && !loaded.added().containsKey(p.graphName())) missing.add(p.graphName());
+        }
+        if (!missing.isEmpty()) {
+            throw new WeightFileException(dir + ": the adapter lacks " + missing.size() + " tensor(s) that " + applied.method().spec() + " needs ("
+                    + String.join(", ", missing.subList(0, Math.min(3, missing.size()))) + (missing.size() > 3 ? ", ..." : "")
+                    + "); the folder is incomplete or holds another method");
+        }
+    }
+
     private static JsonNode readJson(Path file) {
         try {
             return JSON.readTree(file.toFile());
@@ -200,7 +232,7 @@ public final class AdapterFiles {
 
     private static Loaded loadPetl(Path dir, JsonNode cfg, SiteGraph g) {
         checkArchitecture(dir, cfg, g);
-        PetlMethod method = Methods.parse(cfg.path("petl_method").asText());
+        PetlMethod method = parseMethod(dir.resolve(PETL_CONFIG), cfg);
         Map<String, INDArray> added = new LinkedHashMap<>(), base = new LinkedHashMap<>();
         JsonNode files = cfg.path("tensors");
         for (java.util.Iterator<String> it = files.fieldNames(); it.hasNext(); ) {
@@ -243,7 +275,7 @@ public final class AdapterFiles {
     private static Loaded loadLegacy(Path dir, JsonNode cfg, SiteGraph g) {
         Path weights = dir.resolve(WEIGHTS);
         checkArchitecture(dir, cfg, g);
-        PetlMethod method = Methods.parse(cfg.path("petl_method").asText());
+        PetlMethod method = parseMethod(dir.resolve(CONFIG), cfg);
         Map<String, HostTensor> tensors = Safetensors.read(weights);
         Map<String, INDArray> added = new LinkedHashMap<>(), base = new LinkedHashMap<>();
         JsonNode names = cfg.path("tensor_names");

@@ -65,11 +65,13 @@ public final class Safetensors {
             try {
                 header = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8).trim());
             } catch (IOException e) {
-                throw new WeightFileException(file + ": header is not valid JSON (" + e.getMessage() + ")");
+                throw new WeightFileException(file + ": header is not valid JSON (" + TextFiles.quote(String.valueOf(e.getMessage()).lines().findFirst().orElse(""), 160)
+                        + "; truncated or not safetensors)");
             }
             if (!header.isObject()) throw new WeightFileException(file + ": header is not a JSON object");
             long dataStart = 8 + n;
             long dataSize = fileSize - dataStart;
+            checkTiling(file, header, dataSize);
             Map<String, String> metadata = new LinkedHashMap<>();
             Map<String, HostTensor> tensors = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
@@ -104,8 +106,11 @@ public final class Safetensors {
         long[] shape = new long[shapeNode.size()];
         long count = 1;
         for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeNode.get(i).asLong(-1);
+            JsonNode dim = shapeNode.get(i);
+            if (!dim.isIntegralNumber() || !dim.canConvertToLong()) throw new WeightFileException(where + ": shape " + TextFiles.quote(shapeNode.toString(), 80) + " holds " + TextFiles.quote(dim.toString(), 40) + ", not a whole number");
+            shape[i] = dim.asLong();
             if (shape[i] < 0) throw new WeightFileException(where + ": negative dimension in shape " + shapeNode);
+            if (shape[i] > 0 && count > Long.MAX_VALUE / 8 / shape[i]) throw new WeightFileException(where + ": shape " + shapeNode + " is too large to exist");
             count *= shape[i];
         }
         long begin = offs.get(0).asLong(-1), end = offs.get(1).asLong(-1);
@@ -128,7 +133,59 @@ public final class Safetensors {
                 data[i] = dtype.equals("BF16") ? Float.intBitsToFloat(bits << 16) : halfToFloat(bits);
             }
         }
+        for (int i = 0; i < data.length; i++) {
+            if (!Float.isFinite(data[i])) {
+                throw new WeightFileException(where + ": holds " + data[i] + " at index " + i + " (of " + data.length + "); weights must be finite numbers");
+            }
+        }
         return new HostTensor(shape, data);
+    }
+
+    /**
+     * The format's rule for the data block: the tensors' byte ranges, in offset order, tile it exactly, from 0 to
+     * its end, without overlaps or gaps. Checked on the header before any data is read.
+     */
+    static void checkTiling(Path file, JsonNode header, long dataSize) {
+        List<long[]> ranges = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("__metadata__")) {
+                if (!e.getValue().isObject()) throw new WeightFileException(file + ": __metadata__ is not a JSON object");
+                continue;
+            }
+            JsonNode offs = e.getValue().path("data_offsets");
+            if (!offs.isArray() || offs.size() != 2 || !offs.get(0).isIntegralNumber() || !offs.get(1).isIntegralNumber()) {
+                throw new WeightFileException(file + ": tensor '" + e.getKey() + "': data_offsets must be two whole numbers [begin, end], got " + TextFiles.quote(offs.toString(), 60));
+            }
+            long begin = offs.get(0).asLong(), end = offs.get(1).asLong();
+            if (begin < 0 || end < begin || end > dataSize) {
+                throw new WeightFileException(file + ": tensor '" + e.getKey() + "': data_offsets [" + begin + ", " + end + "] lie outside the data block of "
+                        + dataSize + " bytes (truncated file?)");
+            }
+            ranges.add(new long[]{begin, end, names.size()});
+            names.add(e.getKey());
+        }
+        ranges.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        long at = 0;
+        String previous = null;
+        for (long[] r : ranges) {
+            String name = names.get((int) r[2]);
+            if (r[0] < at) {
+                throw new WeightFileException(file + ": tensor '" + name + "' bytes [" + r[0] + ", " + r[1] + "] overlap tensor '" + previous
+                        + "' (ending at " + at + "); the format forbids overlapping tensors");
+            }
+            if (r[0] > at) {
+                throw new WeightFileException(file + ": " + (r[0] - at) + " bytes before tensor '" + name + "' (from " + at + " to " + r[0]
+                        + ") belong to no tensor; the format forbids gaps in the data block");
+            }
+            at = Math.max(at, r[1]);
+            previous = name;
+        }
+        if (at < dataSize) {
+            throw new WeightFileException(file + ": the last " + (dataSize - at) + " bytes of the data block belong to no tensor (the tensors end at byte "
+                    + at + " of " + dataSize + "); the format forbids gaps");
+        }
     }
 
     /** IEEE 754 half precision to float (Float.float16ToFloat arrives only in Java 20). */

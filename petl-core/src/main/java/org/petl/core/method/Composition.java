@@ -47,6 +47,10 @@ public sealed interface Composition permits Composition.Add, Composition.Scaled,
         return new Footprint(stage, r, Set.of(site), additive() && stage != Footprint.Stage.SEQUENTIAL, false);
     }
 
+    /** Rejects, in one line starting with {@code where}, forms or sites this composition cannot combine. */
+    default void validate(org.petl.core.site.SiteGraph g, FunctionalForm form, java.util.List<Site> sites, String where) {
+    }
+
     /**
      * Builds the whole modification at the context's site. By default: Δh from the form on the insertion's input,
      * then {@link #compose}, then the consumers of h are rewired to the result.
@@ -197,6 +201,19 @@ public sealed interface Composition permits Composition.Add, Composition.Scaled,
             r.add(site.at(Point.SCORES));
             r.add(site);
             return new Footprint(Footprint.Stage.ATTENTION, r, Set.of(site), false, false);
+        }
+
+        @Override
+        public void validate(org.petl.core.site.SiteGraph g, FunctionalForm form, java.util.List<Site> sites, String where) {
+            if (!(form instanceof PrefixAttention pa) || pa.act() != Nonlinearity.SOFTMAX) {
+                throw new MethodSpecException(where + ": a gated composition needs the softmax prefix-attention form (λ comes from its logits)");
+            }
+            if (execution == Execution.CONCAT && (!pa.scaled() || pa.normQuery())) {
+                throw new MethodSpecException(where + ": the concat execution equals the gated form only with the module's own scaled query (scaled, no query LayerNorm)");
+            }
+            for (Site s : sites) {
+                if (g.site(s.at(Point.SCORES)).isEmpty()) throw new MethodSpecException(where + ": the gated form needs " + s.at(Point.SCORES));
+            }
         }
 
         @Override

@@ -22,6 +22,15 @@ public sealed interface FunctionalForm permits Bottleneck, PrefixAttention, Func
 
     String describe();
 
+    /** Whether the form computes per attention head (what multi-head parallel insertion needs). */
+    default boolean perHead() {
+        return false;
+    }
+
+    /** Rejects, in one line starting with {@code where}, sites or graphs the form cannot act on. */
+    default void validate(org.petl.core.site.SiteGraph g, java.util.List<org.petl.core.site.Site> sites, String where) {
+    }
+
     /** Sites the form reads besides the insertion's input (prefix forms read the module's query). */
     default java.util.Set<org.petl.core.site.Site> reads(org.petl.core.site.Site site) {
         return java.util.Set.of();
@@ -39,5 +48,9 @@ public sealed interface FunctionalForm permits Bottleneck, PrefixAttention, Func
 
     /** Third-party functional forms (plugins). */
     non-sealed interface Extension extends FunctionalForm {
+        @Override
+        default boolean perHead() {
+            return true;
+        }
     }
 }

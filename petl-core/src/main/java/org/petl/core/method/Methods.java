@@ -197,16 +197,7 @@ public final class Methods {
     public static List<String> describe(PetlMethod m) {
         List<String> lines = new ArrayList<>();
         if (m.fullFineTuning()) lines.add("all base parameters train");
-        for (Modification mod : m.modifications()) {
-            if (mod instanceof Modification.Delta d) {
-                lines.add(d.name() + ": form " + describeForm(d.form()) + " | representation " + d.at().describe()
-                        + " | insertion " + d.insertion().name().toLowerCase(Locale.ROOT) + " | composition " + Composition.describe(d.composition()));
-            } else if (mod instanceof Modification.PromptTuning p) {
-                lines.add(p.name() + ": " + p.l() + " prompt embeddings prepended to the encoder input");
-            } else {
-                lines.add(mod.name() + ": the base model's biases train");
-            }
-        }
+        for (Modification mod : m.modifications()) lines.add(mod.describe());
         if (lines.isEmpty()) lines.add("only the task head trains");
         return lines;
     }

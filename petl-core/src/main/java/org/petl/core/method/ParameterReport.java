@@ -30,42 +30,27 @@ public record ParameterReport(String architecture, String method, long formula, 
     }
 
     public static ParameterReport of(Architecture arch, PetlMethod method) {
-        List<Site> sites = arch.sites();
         long formula = 0, trainable = 0, stored = 0;
         if (method.fullFineTuning()) {
             trainable += arch.baseParameters();
             formula += arch.baseParameters();
         }
         for (Modification m : method.modifications()) {
-            if (m instanceof Modification.Delta d) {
-                Set<String> generators = new HashSet<>();
-                for (Site s : selected(d.at(), sites, arch)) {
-                    int in = arch.width(d.insertion().inputSite(s)), out = arch.width(s);
-                    formula += d.form().formulaParameters(in, out);
-                    long t = d.form().trainableParameters(in, out);
-                    t += d.composition().parameters(out);
-                    trainable += t;
-                    stored += t;
-                    if (d.form() instanceof PrefixAttention pa && pa.source() instanceof PrefixSource.Mlp) {
-                        stored += 2L * pa.l() * out;      // collapsed tables
-                        if (generators.add(s.stack() + "/" + s.module())) trainable += pa.generatorParameters(arch.hidden(), arch.layers(s.stack()));
-                    }
-                }
-            } else if (m instanceof Modification.PromptTuning p) {
-                long n = (long) p.l() * arch.hidden();
-                formula += n;
-                trainable += n;
-                stored += n;
-            } else if (m instanceof Modification.BiasTuning) {
-                formula += arch.biasParameters();
-                trainable += arch.biasParameters();
-                stored += arch.biasParameters();
-            }
+            Counts c = m.count(arch);
+            formula += c.formula();
+            trainable += c.trainable();
+            stored += c.stored();
         }
         return new ParameterReport(arch.name(), method.spec(), formula, trainable, stored, arch.baseParameters());
     }
 
-    private static List<Site> selected(Placement p, List<Site> sites, Architecture arch) {
+    /** One part's counts (see the record's components). */
+    public record Counts(long formula, long trainable, long stored) {
+    }
+
+    /** The sites of an architecture a placement selects; one-line errors for missing layers or sites. */
+    public static List<Site> selected(Placement p, Architecture arch) {
+        List<Site> sites = arch.sites();
         for (Site.Stack st : p.stacks()) {
             int n = arch.layers(st);
             for (int i : p.layers()) {

@@ -60,6 +60,19 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
     }
 
     @Override
+    public boolean perHead() {
+        return true;
+    }
+
+    @Override
+    public void validate(org.petl.core.site.SiteGraph g, java.util.List<Site> sites, String where) {
+        if (l >= g.maxPositions()) throw new MethodSpecException(where + ": l=" + l + " is not below the model's " + g.maxPositions() + " positions");
+        for (Site s : sites) {
+            if (!s.isAttention() || s.point() != Site.Point.HEADS) throw new MethodSpecException(where + ": prefix attention acts on attention heads, not on " + s);
+        }
+    }
+
+    @Override
     public java.util.Set<Site> reads(Site site) {
         return normQuery ? java.util.Set.of() : java.util.Set.of(site.at(Site.Point.Q));
     }

@@ -48,18 +48,9 @@ public final class Rewriter {
         Set<String> trainable = new LinkedHashSet<>();
         Map<String, SDVariable> shared = new HashMap<>();
         for (Application app : order) {
-            Site site = app.site();
-            if (app.part() instanceof Modification.Delta delta) {
-                delta.composition().apply(new BuildContext(g, site, delta.name() + "." + site.name(), rnd, added, shared, preset), delta);
-            } else if (app.part() instanceof Modification.PromptTuning prompt) {
-                applyPrompt(new BuildContext(g, site, prompt.name() + "." + site.stack().name().toLowerCase(), rnd, added, shared, preset), prompt.l());
-            }
+            app.part().apply(new BuildContext(g, app.site(), app.part().scope(app.site()), rnd, added, shared, preset));
         }
-        for (Modification m : method.modifications()) {
-            if (m instanceof Modification.BiasTuning) {
-                g.baseParameters().stream().filter(n -> n.endsWith("bias")).forEach(trainable::add);
-            }
-        }
+        for (Modification m : method.modifications()) trainable.addAll(m.unfrozen(g));
         added.values().stream().filter(p -> !p.derived()).forEach(p -> trainable.add(p.graphName()));
         trainable.addAll(g.headParameters());
         if (method.fullFineTuning()) g.baseParameters().stream().filter(n -> !g.fixedParameters().contains(n)).forEach(trainable::add);
@@ -198,47 +189,7 @@ public final class Rewriter {
     static Map<Modification, List<Site>> validate(SiteGraph g, PetlMethod method) {
         Map<Modification, List<Site>> plan = new LinkedHashMap<>();
         for (Modification m : method.modifications()) {
-            String where = "method '" + method.spec() + "', part '" + m.name() + "'";
-            if (m instanceof Modification.Delta d) {
-                List<Site> sites = d.at().sites(g);
-                if (sites.isEmpty()) {
-                    throw new MethodSpecException(where + ": " + g.describeModel() + " has no site " + d.at().describe()
-                            + " in stacks " + d.at().stacks().stream().map(x -> x.name().toLowerCase()).sorted().toList());
-                }
-                for (Site s : sites) {
-                    Site in = d.insertion().inputSite(s);
-                    if (g.site(in).isEmpty()) throw new MethodSpecException(where + ": insertion " + d.insertion() + " at " + s + " needs site " + in + ", which the architecture lacks");
-                }
-                if (d.insertion() == Insertion.MULTI_HEAD_PARALLEL && !(d.form() instanceof PrefixAttention) && !(d.form() instanceof FunctionalForm.Extension)) {
-                    throw new MethodSpecException(where + ": multi-head parallel insertion needs a per-head form (prefix attention)");
-                }
-                if (d.form() instanceof PrefixAttention pa) {
-                    if (pa.l() >= g.maxPositions()) throw new MethodSpecException(where + ": l=" + pa.l() + " is not below the model's " + g.maxPositions() + " positions");
-                    for (Site s : sites) {
-                        if (!s.isAttention() || s.point() != Point.HEADS) throw new MethodSpecException(where + ": prefix attention acts on attention heads, not on " + s);
-                    }
-                }
-                if (d.composition() instanceof Gated gated) {
-                    if (!(d.form() instanceof PrefixAttention pa) || pa.act() != Nonlinearity.SOFTMAX) {
-                        throw new MethodSpecException(where + ": a gated composition needs the softmax prefix-attention form (λ comes from its logits)");
-                    }
-                    if (gated.execution() == Gated.Execution.CONCAT && (!pa.scaled() || pa.normQuery())) {
-                        throw new MethodSpecException(where + ": the concat execution equals the gated form only with the module's own scaled query (scaled, no query LayerNorm)");
-                    }
-                    for (Site s : sites) {
-                        if (g.site(s.at(Point.SCORES)).isEmpty()) throw new MethodSpecException(where + ": the gated form needs " + s.at(Point.SCORES));
-                    }
-                }
-                plan.put(m, sites);
-            } else if (m instanceof Modification.PromptTuning p) {
-                List<Site> sites = new ArrayList<>();
-                for (Site s : g.sites()) if (s.module() == Site.Module.EMBEDDINGS && s.point() == Point.SUM && s.stack() == Site.Stack.ENCODER) sites.add(s);
-                if (sites.isEmpty()) throw new MethodSpecException(where + ": the architecture has no encoder embedding site for prompts");
-                if (p.l() + 2 > g.maxPositions()) throw new MethodSpecException(where + ": l=" + p.l() + " leaves no room in the model's " + g.maxPositions() + " positions");
-                plan.put(m, sites);
-            } else {
-                plan.put(m, List.of());
-            }
+            plan.put(m, List.copyOf(m.plan(g, "method '" + method.spec() + "', part '" + m.name() + "'")));
         }
         return plan;
     }
@@ -292,32 +243,5 @@ public final class Rewriter {
         SDVariable extended = sd.concat(3, zeros, mask);
         GraphSurgery.rewire(sd, mask, extended, before);
         g.rebind(maskSite, extended);
-    }
-
-    // ------------------------------------------------------------------ prompt tuning
-
-    private static void applyPrompt(BuildContext ctx, int l) {
-        SiteGraph g = ctx.graph();
-        SameDiff sd = g.sameDiff();
-        Site sumSite = ctx.site();
-        Set<String> before = GraphSurgery.ops(sd);
-        int d = g.hidden();
-        SDVariable prompt = ctx.param("embedding", Init.NORMAL, l, d);
-        SDVariable batch = g.batchSize(sumSite.stack());
-        SDVariable length = g.sequenceLength(sumSite.stack());
-        SDVariable sum = g.site(sumSite).orElseThrow();
-        SDVariable sum3 = sd.reshape(sum, sd.concat(0, batch, sd.constant(Nd4j.createFromArray(-1L, d))));
-        SDVariable p3 = sd.tile(sd.expandDims(prompt, 0), sd.concat(0, batch, sd.constant(Nd4j.createFromArray(1L, 1L))));
-        SDVariable joined = sd.reshape(sd.concat(1, p3, sum3), -1, d);
-        SDVariable longer = length.add(l);
-        Site maskSite = sumSite.at(Point.MASK);
-        SDVariable mask = g.site(maskSite).orElseThrow();                                   // [B, T] 0/1
-        SDVariable ones = sd.tile(sd.onesLike(mask.get(SDIndex.all(), SDIndex.interval(0, 1))), sd.constant(Nd4j.createFromArray(1, l)));
-        SDVariable maskExt = sd.concat(1, ones, mask);
-        GraphSurgery.rewire(sd, sum, joined, before);
-        GraphSurgery.rewire(sd, length, longer, before);
-        GraphSurgery.rewire(sd, mask, maskExt, before);
-        g.rebind(sumSite, joined);
-        g.rebind(maskSite, maskExt);
     }
 }

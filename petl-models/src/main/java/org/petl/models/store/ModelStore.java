@@ -201,7 +201,9 @@ public final class ModelStore {
     /** A local HF folder; the tokenizer is null when the folder has no tokenizer.json. */
     private PretrainedEncoder loadHfFolder(Path dir) {
         EncoderConfig config = HfFolderImporter.readConfig(dir);
-        ImportedWeights w = HfFolderImporter.readWeights(dir);
+        Map<String, org.petl.core.tensor.HostTensor> raw = HfFolderImporter.readTensors(dir);
+        HfFolderImporter.checkFamily(dir, config, raw);
+        ImportedWeights w = HfFolderImporter.split(raw);
         String name = dir.toAbsolutePath().normalize().getFileName().toString();
         EncoderWeights.check(config, w.encoder(), name + " (" + HfFolderImporter.weightsFile(dir) + ")");
         Path tokenizerJson = dir.resolve("tokenizer.json");

@@ -79,6 +79,23 @@ public final class HfFolderImporter {
         return file.getFileName().toString().endsWith(".bin") ? TorchCheckpoint.read(file) : Safetensors.read(file);
     }
 
+    /**
+     * Refuses weights whose names contradict config.json's model_type: {@code roberta.*} tensors said to be BERT, or
+     * {@code bert.*} tensors said to be RoBERTa (the two differ in position ids and padding, so a mislabelled model
+     * would load and silently compute something else).
+     */
+    public static void checkFamily(Path dir, EncoderConfig config, Map<String, HostTensor> tensors) {
+        String want = config.family() == EncoderConfig.Family.BERT ? "bert." : "roberta.";
+        String other = config.family() == EncoderConfig.Family.BERT ? "roberta." : "bert.";
+        long theirs = tensors.keySet().stream().filter(n -> n.startsWith(other)).count();
+        long ours = tensors.keySet().stream().filter(n -> n.startsWith(want)).count();
+        if (theirs > 0 && ours == 0) {
+            throw new WeightFileException(dir.resolve("config.json") + ": model_type says " + config.family().name().toLowerCase(java.util.Locale.ROOT)
+                    + ", but " + weightsFile(dir).getFileName() + " holds " + (other.equals("bert.") ? "BERT" : "RoBERTa") + " weights (" + theirs + " tensors named "
+                    + other + "*); fix model_type");
+        }
+    }
+
     public static ImportedWeights split(Map<String, HostTensor> tensors) {
         Map<String, HostTensor> encoder = new LinkedHashMap<>(), head = new LinkedHashMap<>();
         for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
