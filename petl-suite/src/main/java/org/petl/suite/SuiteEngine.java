@@ -47,7 +47,10 @@ public final class SuiteEngine implements AutoCloseable {
                 // a failed cell is a result, not a task failure: never retried by Spark
                 .set("spark.task.maxFailures", "1")
                 .set("spark.sql.shuffle.partitions", "4")
-                .set("spark.sql.adaptive.enabled", "false");
+                .set("spark.sql.adaptive.enabled", "false")
+                // a cell is one long task: on a loaded machine its heartbeats may come late; do not let Spark give up on it
+                .set("spark.executor.heartbeatInterval", "60s")
+                .set("spark.network.timeout", "3600s");
         if (master.startsWith("local")) {
             conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
         }

@@ -19,18 +19,34 @@ public final class LoraMerge {
     private LoraMerge() {
     }
 
-    /** The LoRA updates s·down·up [in, out] of every LoRA site, by base weight name. */
+    /**
+     * Whether a part folds into its projection's weight: a linear Δh (a bottleneck with identity nonlinearity, no biases,
+     * no LayerNorm) on a projection's input, under a composition that is h + s·Δh (fixed or learned s).
+     */
+    public static boolean mergeable(Modification.Delta d) {
+        return d.insertion() == org.petl.core.method.Insertion.PROJECTION_PARALLEL && d.composition().additive()
+                && d.form() instanceof org.petl.core.method.Bottleneck b && b.act() == org.petl.core.method.Nonlinearity.IDENTITY
+                && !b.bias() && b.layerNorm() == org.petl.core.method.Bottleneck.LayerNormPlacement.NONE;
+    }
+
+    /** The updates s·down·up [in, out] of every mergeable site, by base weight name; refuses NaN or infinite deltas. */
     public static Map<String, INDArray> updates(AppliedMethod applied) {
         SiteGraph g = applied.graph();
         Map<String, INDArray> out = new HashMap<>();
         for (Modification m : applied.method().modifications()) {
-            if (!(m instanceof Modification.Delta d) || !AdapterFiles.isLora(d)) continue;
-            double s = ((Composition.Scaled) d.composition()).s();
+            if (!(m instanceof Modification.Delta d) || !mergeable(d)) continue;
+            org.petl.core.method.Bottleneck b = (org.petl.core.method.Bottleneck) d.form();
             for (Site site : d.at().sites(g)) {
                 String scope = d.name() + "." + site.name();
+                double s = d.composition().linearScale(g.sameDiff(), scope) * b.innerScale();
                 INDArray down = g.sameDiff().getArrForVarName(scope + ".down.weight");
                 INDArray up = g.sameDiff().getArrForVarName(scope + ".up.weight");
-                out.merge(g.moduleName(site) + ".weight", down.mmul(up).muli(s), INDArray::add);
+                INDArray upd = down.mmul(up).muli(s);
+                if (!Double.isFinite(s) || org.nd4j.linalg.indexing.BooleanIndexing.or(upd, org.nd4j.linalg.indexing.conditions.Conditions.isNan())
+                        || org.nd4j.linalg.indexing.BooleanIndexing.or(upd, org.nd4j.linalg.indexing.conditions.Conditions.isInfinite())) {
+                    throw new IllegalArgumentException("cannot merge part '" + d.name() + "' at " + site + ": its delta holds NaN or infinite values");
+                }
+                out.merge(g.moduleName(site) + ".weight", upd, INDArray::add);
             }
         }
         if (out.isEmpty()) throw new IllegalArgumentException("method '" + applied.method().spec() + "' has no LoRA part to merge");

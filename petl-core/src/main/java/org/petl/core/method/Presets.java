@@ -32,7 +32,7 @@ final class Presets {
                         a -> PetlMethod.of(spec("lora", a), lora(a))),
                 preset("bitfit", "Ben Zaken et al. 2021: train the biases only", List.of(),
                         a -> PetlMethod.of(spec("bitfit", a), new Modification.BiasTuning("bitfit"))),
-                preset("sa", "He et al. 2022 (Table 3): one sequential adapter at the FFN or the attention output (reads h)", List.of("r=64", "act=relu", "site=ffn (or attn)", "layers=all"),
+                preset("sa", "He et al. 2022 (Table 3): one sequential adapter at the FFN or the attention output (reads h)", List.of("r=64", "act=relu", "site=ffn (or attn)", "dropout=0 (adapter dropout)", "layers=all"),
                         a -> PetlMethod.of(spec("sa", a), new Modification.Delta("sa", adapter(a), sitePlacement("sa", a).withLayers(a.layers()), Insertion.SEQUENTIAL, new Composition.Add()))),
                 preset("pa", "He et al. 2022: parallel adapter (reads the sub-layer input)", List.of("r=64", "site=ffn (or attn)", "dropout=0 (adapter dropout)", "layers=all"),
                         a -> PetlMethod.of(spec("pa", a), parallel("pa", a, new Composition.Add()))),

@@ -41,6 +41,7 @@ class UnionsTest {
         PRESETS.put("lora", "lora:r=2,targets=q,k,v,o");
         PRESETS.put("bitfit", "bitfit");
         PRESETS.put("pa", "pa:r=4");
+        PRESETS.put("sa", "sa:r=4,site=attn");
         PRESETS.put("spa", "spa:r=4,s=learned,site=attn");
         PRESETS.put("mhpa", "mhpa:l=3");
         PRESETS.put("mam", "mam:l=3,r=4,s=2,mid=0");
@@ -136,8 +137,8 @@ class UnionsTest {
             }
         }
         System.out.println("unions: " + ran + " pairs run in both orders (worst |Δ| " + worst + "), rejected: " + rejected);
-        assertEquals(List.of("houlsby+pfeiffer"), rejected.stream().map(s -> s.substring(0, s.indexOf(':'))).toList(),
-                "two sequential adapters at the FFN output are the one ambiguous pair");
+        assertEquals(List.of("houlsby+pfeiffer", "houlsby+sa"), rejected.stream().map(s -> s.substring(0, s.indexOf(':'))).toList(),
+                "two sequential adapters at one sub-layer output are the ambiguous pairs");
     }
 
     @Test
@@ -175,5 +176,15 @@ class UnionsTest {
         PetlMethod twoGates = Methods.parse("prefix:l=2,mid=0,form=gated+mam:l=2,r=4,mid=0,form=gated");
         String gates = assertThrows(MethodSpecException.class, () -> Rewriter.check(graph(), twoGates)).getMessage();
         assertTrue(gates.contains("parts 'prefix' and 'mam_prefix' both write encoder.layer.0.self_attn.heads at the attention stage"), gates);
+    }
+
+    @Test
+    void mergeRefusesANanDelta() {
+        EncoderGraph g = graph();
+        AppliedMethod a = Rewriter.apply(g, Methods.parse("lora:r=2,targets=q"), 0);
+        assertEquals(2, org.petl.core.adapter.LoraMerge.updates(a).size(), "one update per layer");
+        g.sameDiff().getArrForVarName("lora.encoder.layer.1.self_attn.q.up.weight").putScalar(0, Float.NaN);
+        String msg = assertThrows(IllegalArgumentException.class, () -> org.petl.core.adapter.LoraMerge.merge(a)).getMessage();
+        assertEquals("cannot merge part 'lora' at encoder.layer.1.self_attn.q: its delta holds NaN or infinite values", msg);
     }
 }
