@@ -1,6 +1,7 @@
 package org.petl.models.generate;
 
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 import org.petl.models.GoldenReference;
 import org.petl.models.assembly.DecoderStep;
@@ -32,13 +33,36 @@ class SameDiffGenerateTest {
         return new CachedSteps(step);
     }
 
-    /** Every stored setting of every generate.json, decoded with the key/value cache. */
+    /** Every stored setting of every generate.json, decoded with the key/value cache (slow: ~99 decodings). */
+    @Tag("slow")
     @TestFactory
     Stream<DynamicTest> cachedReproducesEveryStoredSetting() {
         List<GenerateReference.Setting> all = new ArrayList<>();
         for (Path f : GenerateReference.files(GoldenReference.root())) all.addAll(GenerateReference.settings(f));
         assertTrue(all.size() >= 99, "expected 99 settings, found " + all.size());
-        return all.stream().map(s -> DynamicTest.dynamicTest(s.id(), () -> {
+        return replay(all);
+    }
+
+    /**
+     * The default suite's share: from every generate.json (every method and both models), its first setting and its
+     * longest beam setting; `petl conformance` and the slow test above replay all of them.
+     */
+    @TestFactory
+    Stream<DynamicTest> cachedReproducesTwoSettingsOfEveryFile() {
+        List<GenerateReference.Setting> some = new ArrayList<>();
+        for (Path f : GenerateReference.files(GoldenReference.root())) {
+            List<GenerateReference.Setting> settings = GenerateReference.settings(f);
+            some.add(settings.get(0));
+            settings.stream().filter(s -> s.config().numBeams() > 1)
+                    .max(java.util.Comparator.comparingInt(s -> s.config().numBeams() * s.config().maxLength()))
+                    .filter(s -> s != settings.get(0)).ifPresent(some::add);
+        }
+        assertTrue(some.size() >= 11, "expected settings from 11 generate.json files, found " + some.size());
+        return replay(some);
+    }
+
+    private static Stream<DynamicTest> replay(List<GenerateReference.Setting> settings) {
+        return settings.stream().map(s -> DynamicTest.dynamicTest(s.id(), () -> {
             GenerateReference.Comparison c = GenerateReference.compare(s, GenerateReference.run(s, SameDiffGenerateTest::cached));
             assertTrue(c.passed(), s.id() + ": " + c.detail());
         }));
