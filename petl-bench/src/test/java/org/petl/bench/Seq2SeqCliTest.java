@@ -64,7 +64,7 @@ class Seq2SeqCliTest {
         Files.createDirectories(tmp.resolve("x"));
         Files.writeString(tmp.resolve("x/train.jsonl"), "{\"document\": \"a\"}\n");
         Files.writeString(tmp.resolve("x/validation.jsonl"), "{\"document\": \"a\", \"summary\": \"b\"}\n");
-        CliCapture c = CliCapture.run("train", "--task", "xsum", "--data", tmp.resolve("x").toString(), "--weights", tmp.toString());
+        CliCapture c = CliCapture.run("train", "--task", "xsum", "--data", tmp.resolve("x").toString(), "--weights", tmp.toString(), "--out", tmp.resolve("run").toString());
         assertNotEquals(0, c.rc());
         String line = c.err().strip();
         assertFalse(line.contains("\n") || line.contains("Exception"), c.both());
