@@ -153,11 +153,16 @@ final class PeerComparison {
         return lines.get(lines.size() - 1);
     }
 
+    /** petl-bench/peer/step.py of the checkout the running jar was built in (petl-bench's or petl-suite's target). */
     private static Path defaultScript() {
         try {
             Path loc = Path.of(StepBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            // petl-bench/target/petl-bench.jar or petl-bench/target/classes → petl-bench/peer/step.py
-            return loc.getParent().getParent().resolve("peer").resolve("step.py");
+            // <module>/target/<jar or classes>, or petl-suite/target/lib/<jar>: the first parent holding the script
+            for (Path dir = loc.getParent(); dir != null; dir = dir.getParent()) {
+                Path script = dir.resolve("petl-bench").resolve("peer").resolve("step.py");
+                if (Files.isRegularFile(script)) return script;
+            }
+            return Path.of("petl-bench", "peer", "step.py");
         } catch (java.net.URISyntaxException | RuntimeException e) {
             return Path.of("petl-bench", "peer", "step.py");
         }

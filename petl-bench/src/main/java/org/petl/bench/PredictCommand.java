@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Label texts with a trained model: one JSON line per input line (label, label id, probabilities).")
+        description = "Label texts with a trained model: one JSON line per input line (label, label id, probabilities; for a seq2seq run, the generated text).")
 public final class PredictCommand implements Callable<Integer> {
 
     static final class Source {
@@ -61,6 +61,15 @@ public final class PredictCommand implements Callable<Integer> {
         if (batch < 1) throw new IllegalArgumentException("--batch " + batch + ": must be at least 1");
         if (!Files.isRegularFile(input)) throw new IllegalArgumentException("--input " + input + ": no such file");
         List<String> texts = Files.readAllLines(input, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+        if (source != null && source.run != null && seq2seqRun(source.run)) {
+            // a seq2seq run predicts text: the run's model and adapter through the generator (petl generate --run)
+            List<String> args = new ArrayList<>(List.of("--run", source.run.toString(), "--input", input.toString(), "--jsonl",
+                    "--batch", String.valueOf(batch)));
+            if (out != null) args.addAll(List.of("--out", out.toString()));
+            return new picocli.CommandLine(new GenerateCommand()).setExecutionExceptionHandler((ex, cmd, parsed) -> {
+                throw ex;
+            }).execute(args.toArray(String[]::new)) == 0 ? 0 : failGenerate();
+        }
         RunFolderModel m;
         if (source == null) {
             if (weights == null) throw new IllegalArgumentException("give --run DIR, --adapter DIR or --weights HF_FOLDER");
@@ -75,6 +84,17 @@ public final class PredictCommand implements Callable<Integer> {
         if (out != null) AtomicFiles.writeString(out, text);
         else System.out.print(text);
         return 0;
+    }
+
+    private static int failGenerate() {
+        throw new IllegalArgumentException("generation failed (see the line above)");
+    }
+
+    /** Whether {@code run}'s run.json names a seq2seq task (debsum, l10n-en-ro, xsum, wmt16-en-ro). */
+    static boolean seq2seqRun(Path run) throws IOException {
+        Path rj = run.resolve("run.json");
+        if (!Files.isRegularFile(rj)) return false;
+        return org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(new ObjectMapper().readTree(rj.toFile()).path("task").asText(""));
     }
 
     /** One JSON object per text: text, label, label_id, probabilities by label name. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -57,6 +58,14 @@ class Seq2SeqCliTest {
         // the best adapter scores dev as the run's selection did
         assertEquals(s.path("best_dev_rouge2").asDouble(), ev.path("dev_rouge2").asDouble(), 1e-9, e.out());
         assertEquals(4, Files.readAllLines(run.resolve("evals/eval/dev.predictions.jsonl")).size());
+
+        // predict on a seq2seq run generates text with the run's model and adapter, one JSON line per source
+        Path sources = Files.writeString(tmp.resolve("sources.txt"), "the cat sat on the mat\n\nwe translate the sentence\n");
+        CliCapture p = CliCapture.run("predict", "--run", run.toString(), "--input", sources.toString());
+        assertEquals(0, p.rc(), p.both());
+        List<String> lines = p.out().lines().filter(l -> l.startsWith("{")).toList();
+        assertEquals(2, lines.size(), p.out());
+        for (String l : lines) assertTrue(new ObjectMapper().readTree(l).has("outputs"), l);
     }
 
     @Test
