@@ -14,6 +14,9 @@ import java.util.Map;
  */
 public record Seq2SeqBatch(int[][] inputIds, int[][] attentionMask, int[][] decoderInputIds, int[][] decoderAttentionMask, int[][] labels) {
 
+    /** The label of a position the loss ignores (padding), PyTorch's and transformers' convention. */
+    public static final int IGNORE = -100;
+
     public Seq2SeqBatch {
         check("input_ids", inputIds, attentionMask);
         check("decoder_input_ids", decoderInputIds, decoderAttentionMask);

@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.petl.core.io.WeightFileException;
+import org.petl.models.assembly.Seq2SeqBatch;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -259,8 +260,9 @@ public final class Seq2SeqTokenizer implements AutoCloseable {
     }
 
     /**
-     * Sources and (optionally, may be null) targets to one padded batch. Without targets the decoder input is
-     * the start token alone.
+     * Sources and (optionally, may be null) targets to one padded batch, ids padded with the pad token and labels
+     * with {@link Seq2SeqBatch#IGNORE} (as transformers' seq2seq collator pads them). Without targets the decoder
+     * input is the start token alone and there are no labels.
      */
     public Seq2SeqBatch encode(List<String> sources, List<String> targets, int maxSourceLength, int maxTargetLength) {
         if (targets != null && targets.size() != sources.size()) {
@@ -277,25 +279,24 @@ public final class Seq2SeqTokenizer implements AutoCloseable {
                 dec[i] = new long[]{decoderStartTokenId()};
             }
         }
-        long pad = padTokenId();
-        long[][] decMask = mask(dec);
-        return new Seq2SeqBatch(pad(src, pad), mask(src), pad(dec, pad), decMask, pad(lab, pad));
+        int pad = Math.toIntExact(padTokenId());
+        return new Seq2SeqBatch(pad(src, pad), mask(src), pad(dec, pad), mask(dec), targets == null ? null : pad(lab, Seq2SeqBatch.IGNORE));
     }
 
-    private static long[][] pad(long[][] rows, long pad) {
+    private static int[][] pad(long[][] rows, int pad) {
         int len = Arrays.stream(rows).mapToInt(r -> r.length).max().orElse(0);
-        long[][] out = new long[rows.length][len];
+        int[][] out = new int[rows.length][len];
         for (int i = 0; i < rows.length; i++) {
             Arrays.fill(out[i], pad);
-            System.arraycopy(rows[i], 0, out[i], 0, rows[i].length);
+            for (int j = 0; j < rows[i].length; j++) out[i][j] = Math.toIntExact(rows[i][j]);
         }
         return out;
     }
 
-    private static long[][] mask(long[][] rows) {
+    private static int[][] mask(long[][] rows) {
         int len = Arrays.stream(rows).mapToInt(r -> r.length).max().orElse(0);
-        long[][] out = new long[rows.length][len];
-        for (int i = 0; i < rows.length; i++) Arrays.fill(out[i], 0, rows[i].length, 1L);
+        int[][] out = new int[rows.length][len];
+        for (int i = 0; i < rows.length; i++) Arrays.fill(out[i], 0, rows[i].length, 1);
         return out;
     }
 
@@ -312,6 +313,11 @@ public final class Seq2SeqTokenizer implements AutoCloseable {
             if (!special.contains(ids[i])) keep.add(ids[i]);
         }
         return tokenizer.decode(keep.stream().mapToLong(Long::longValue).toArray(), true);
+    }
+
+    /** {@link #decode(long[])} of a batch row; ignored label positions ({@link Seq2SeqBatch#IGNORE}) are skipped. */
+    public String decode(int[] ids) {
+        return decode(Arrays.stream(ids).filter(i -> i >= 0).asLongStream().toArray());
     }
 
     @Override

@@ -130,7 +130,8 @@ class UnionsTest {
                 float[] x = run(ab), y = run(ba);
                 double d = maxDiff(x, y);
                 worst = Math.max(worst, d);
-                assertTrue(d <= 1e-6, ab + " vs " + ba + ": max |Δ| " + d);
+                // float32 sums in another order: a few ulps of values ~10 (CI measured 1.01e-6)
+                assertTrue(d <= 5e-6, ab + " vs " + ba + ": max |Δ| " + d);
                 boolean changes = !names.get(i).matches("head|bitfit|full") || !names.get(j).matches("head|bitfit|full");
                 if (changes) assertTrue(maxDiff(logits(x), logits(base)) > 1e-3, ab + " changes the model");
                 ran++;

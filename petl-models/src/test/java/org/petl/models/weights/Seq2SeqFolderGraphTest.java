@@ -14,7 +14,6 @@ import org.petl.models.graph.ModelGraph;
 import org.petl.models.store.ModelStore;
 import org.petl.models.store.PretrainedEncoder;
 import org.petl.models.store.PretrainedSeq2Seq;
-import org.petl.models.tokenize.Seq2SeqBatch;
 import org.petl.models.tokenize.Seq2SeqTokenizer;
 import org.petl.models.tokenize.TokenBatch;
 
@@ -31,10 +30,6 @@ import static org.junit.jupiter.api.Assertions.*;
  * is the MiniLM encoder.
  */
 class Seq2SeqFolderGraphTest {
-
-    private static int[][] ints(long[][] a) {
-        return Arrays.stream(a).map(r -> Arrays.stream(r).mapToInt(x -> (int) x).toArray()).toArray(int[][]::new);
-    }
 
     private static double replayBase(String model, Path dir) {
         HfFolderWriter.writeTinyReference(GoldenReference.root().resolve(model), dir);
@@ -97,21 +92,21 @@ class Seq2SeqFolderGraphTest {
             expected = g.sameDiff().output(EncoderBatch.of(tb).placeholders(enc.config(), 1f), "last_hidden_state").get("last_hidden_state");
         }
         try (Seq2SeqTokenizer t = m.tokenizer(null, null)) {
-            Seq2SeqBatch b = t.encode(src, tgt, 64, 32);
+            org.petl.models.assembly.Seq2SeqBatch batch = t.encode(src, tgt, 64, 32);
             Seq2SeqLm lm = Seq2SeqLm.build(m.description(), m.weights(), ModelGraph.Options.inference());
-            int[][] labels = ints(b.labels());
-            for (int i = 0; i < labels.length; i++) for (int j = 0; j < labels[i].length; j++) if (b.decoderAttentionMask()[i][j] == 0) labels[i][j] = -100;
-            org.petl.models.assembly.Seq2SeqBatch batch = new org.petl.models.assembly.Seq2SeqBatch(ints(b.inputIds()), ints(b.attentionMask()),
-                    ints(b.decoderInputIds()), ints(b.decoderAttentionMask()), labels);
+            int[][] labels = batch.labels();
+            for (int i = 0; i < labels.length; i++) {
+                for (int j = 0; j < labels[i].length; j++) assertEquals(batch.decoderAttentionMask()[i][j] == 0, labels[i][j] == -100, "padded labels are -100");
+            }
             Map<String, INDArray> out = lm.graph().sameDiff().output(batch.placeholders(m.description(), 1f),
                     "encoder_last_hidden_state", Seq2SeqLm.LOGITS, Seq2SeqLm.LOSS);
             INDArray got = out.get("encoder_last_hidden_state");
             assertArrayEquals(expected.shape(), got.shape());
             // padded rows differ by the mask constant (BART's float32 min vs BERT's -10000) only in what padding sees
-            INDArray mask = org.nd4j.linalg.factory.Nd4j.createFromArray(ints(b.attentionMask())).castTo(got.dataType());
+            INDArray mask = org.nd4j.linalg.factory.Nd4j.createFromArray(batch.attentionMask()).castTo(got.dataType());
             INDArray diff = org.nd4j.linalg.ops.transforms.Transforms.abs(got.sub(expected)).max(2).mul(mask);
             assertTrue(diff.maxNumber().doubleValue() < 1e-4, "warm-started encoder vs MiniLM: " + diff.maxNumber());
-            assertArrayEquals(new long[]{2, b.decoderInputIds()[0].length, 30522}, out.get(Seq2SeqLm.LOGITS).shape());
+            assertArrayEquals(new long[]{2, batch.decoderInputIds()[0].length, 30522}, out.get(Seq2SeqLm.LOGITS).shape());
             // the loss is the mean next-token cross-entropy over the labelled positions, computed here on the host
             double loss = out.get(Seq2SeqLm.LOSS).getDouble(0), sum = 0;
             int n = 0;
@@ -127,7 +122,7 @@ class Seq2SeqFolderGraphTest {
                     n++;
                 }
             }
-            assertEquals(b.decoderInputIds()[0].length + b.decoderInputIds()[1].length - Arrays.stream(b.decoderAttentionMask()[1]).filter(x -> x == 0).count(), n);
+            assertEquals(batch.decoderInputIds()[0].length + batch.decoderInputIds()[1].length - Arrays.stream(batch.decoderAttentionMask()[1]).filter(x -> x == 0).count(), n);
             assertEquals(sum / n, loss, 1e-4, "teacher-forced loss over the tokenizer's labels");
             assertTrue(loss < Math.log(30522), "the pretrained word table as LM head beats uniform guessing: " + loss);
         }

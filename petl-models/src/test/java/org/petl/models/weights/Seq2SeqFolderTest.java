@@ -10,7 +10,7 @@ import org.petl.core.tensor.HostTensor;
 import org.petl.models.GoldenReference;
 import org.petl.models.store.ModelStore;
 import org.petl.models.store.PretrainedSeq2Seq;
-import org.petl.models.tokenize.Seq2SeqBatch;
+import org.petl.models.assembly.Seq2SeqBatch;
 import org.petl.models.tokenize.Seq2SeqTokenizer;
 import org.petl.models.tokenize.TinyTokenizerJson;
 
@@ -128,7 +128,7 @@ class Seq2SeqFolderTest {
             for (long id : src) assertTrue(id >= 0 && id < 120);
             assertEquals(text, t.decode(src));
             Seq2SeqBatch b = t.encode(List.of(text, "a dog"), List.of("the model", "it is fine!"), 64, 64);
-            assertArrayEquals(new long[]{2, 0}, java.util.Arrays.copyOf(b.decoderInputIds()[0], 2), "decoder starts </s> <s> as the reference cases");
+            assertArrayEquals(new int[]{2, 0}, java.util.Arrays.copyOf(b.decoderInputIds()[0], 2), "decoder starts </s> <s> as the reference cases");
             assertEquals("the model", t.decode(b.labels()[0]));
             assertEquals("it is fine!", t.decode(b.labels()[1]));
             assertEquals(b.labels()[0][0], b.decoderInputIds()[0][1], "labels shifted right");
@@ -149,9 +149,9 @@ class Seq2SeqFolderTest {
         assertEquals(Map.of("en_XX", 118L, "ro_RO", 119L), Seq2SeqTokenizer.languageCodes(((PretrainedSeq2Seq.MBartTokens) m.tokens()).json()));
         try (Seq2SeqTokenizer t = m.tokenizer("en_XX", "ro_RO")) {
             Seq2SeqBatch b = t.encode(List.of("the cat sat on the mat ."), List.of("pisica sta pe covor ."), 64, 64);
-            long[] src = b.inputIds()[0], lab = b.labels()[0], dec = b.decoderInputIds()[0];
-            assertArrayEquals(new long[]{2, 118}, java.util.Arrays.copyOfRange(src, src.length - 2, src.length), "source: tokens </s> en_XX");
-            assertArrayEquals(new long[]{2, 119}, java.util.Arrays.copyOfRange(lab, lab.length - 2, lab.length), "labels: tokens </s> ro_RO");
+            int[] src = b.inputIds()[0], lab = b.labels()[0], dec = b.decoderInputIds()[0];
+            assertArrayEquals(new int[]{2, 118}, java.util.Arrays.copyOfRange(src, src.length - 2, src.length), "source: tokens </s> en_XX");
+            assertArrayEquals(new int[]{2, 119}, java.util.Arrays.copyOfRange(lab, lab.length - 2, lab.length), "labels: tokens </s> ro_RO");
             assertEquals(119, dec[0], "the decoder starts from the target language code");
             assertArrayEquals(java.util.Arrays.copyOf(lab, lab.length - 1), java.util.Arrays.copyOfRange(dec, 1, dec.length));
             assertEquals("the cat sat on the mat .", t.decode(src));

@@ -10,7 +10,7 @@ import org.petl.models.TestModels;
 import org.petl.models.store.ModelStore;
 import org.petl.models.store.PretrainedEncoder;
 import org.petl.models.store.PretrainedSeq2Seq;
-import org.petl.models.tokenize.Seq2SeqBatch;
+import org.petl.models.assembly.Seq2SeqBatch;
 import org.petl.models.tokenize.Seq2SeqTokenizer;
 
 import java.io.IOException;
@@ -75,12 +75,13 @@ class WarmStartTest {
         PretrainedSeq2Seq m = ModelStore.resolveSeq2Seq("minilm-l6:seq2seq");
         try (Seq2SeqTokenizer t = m.tokenizer(null, null)) {
             Seq2SeqBatch b = t.encode(List.of("hello world"), List.of("hello world"), 64, 64);
-            assertArrayEquals(new long[]{101, 7592, 2088, 102}, b.inputIds()[0], "[CLS] hello world [SEP]");
-            assertArrayEquals(new long[]{7592, 2088, 102}, b.labels()[0], "labels end with [SEP]");
-            assertArrayEquals(new long[]{101, 7592, 2088}, b.decoderInputIds()[0], "the decoder starts from [CLS]");
+            assertArrayEquals(new int[]{101, 7592, 2088, 102}, b.inputIds()[0], "[CLS] hello world [SEP]");
+            assertArrayEquals(new int[]{7592, 2088, 102}, b.labels()[0], "labels end with [SEP]");
+            assertArrayEquals(new int[]{101, 7592, 2088}, b.decoderInputIds()[0], "the decoder starts from [CLS]");
             assertEquals("hello world", t.decode(new long[]{101, 7592, 2088, 102, 0, 0}));
             Seq2SeqBatch gen = t.encode(List.of("hello"), null, 64, 64);
-            assertArrayEquals(new long[]{101}, gen.decoderInputIds()[0]);
+            assertArrayEquals(new int[]{101}, gen.decoderInputIds()[0]);
+            assertNull(gen.labels(), "no targets, no labels");
         }
     }
 

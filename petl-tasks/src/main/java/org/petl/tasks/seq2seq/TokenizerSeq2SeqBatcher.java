@@ -62,30 +62,17 @@ public final class TokenizerSeq2SeqBatcher implements Seq2SeqBatcher {
             src.add(e.source());
             tgt.add(e.target());
         }
-        org.petl.models.tokenize.Seq2SeqBatch b = tokenizer.encode(src, tgt, maxSource, maxTarget);
-        int[][] labels = ints(b.labels());
-        int[][] decMask = ints(b.decoderAttentionMask());
-        for (int i = 0; i < labels.length; i++) for (int t = 0; t < labels[i].length; t++) if (decMask[i][t] == 0) labels[i][t] = Seq2SeqLoss.IGNORE;
-        return new Seq2SeqBatch(ints(b.inputIds()), ints(b.attentionMask()), ints(b.decoderInputIds()), decMask, labels);
+        return tokenizer.encode(src, tgt, maxSource, maxTarget);
     }
 
     /** Padded source ids and mask for generation. */
     public int[][][] sources(List<String> sources) {
-        org.petl.models.tokenize.Seq2SeqBatch b = tokenizer.encode(sources, null, maxSource, maxTarget);
-        return new int[][][]{ints(b.inputIds()), ints(b.attentionMask())};
+        Seq2SeqBatch b = tokenizer.encode(sources, null, maxSource, maxTarget);
+        return new int[][][]{b.inputIds(), b.attentionMask()};
     }
 
     @Override
     public synchronized int[] tokens(Seq2SeqExample e) {
         return counts.computeIfAbsent(e, x -> new int[]{tokenizer.source(x.source(), maxSource).length, tokenizer.labels(x.target(), maxTarget).length}).clone();
-    }
-
-    static int[][] ints(long[][] a) {
-        int[][] out = new int[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = new int[a[i].length];
-            for (int j = 0; j < a[i].length; j++) out[i][j] = Math.toIntExact(a[i][j]);
-        }
-        return out;
     }
 }

@@ -14,7 +14,7 @@ import org.petl.core.site.Ops;
  */
 public final class Seq2SeqLoss {
 
-    public static final int IGNORE = -100;
+    public static final int IGNORE = org.petl.models.assembly.Seq2SeqBatch.IGNORE;
 
     private Seq2SeqLoss() {
     }
