@@ -8,6 +8,8 @@ import org.petl.tasks.train.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +40,9 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Mixin
     Seq2SeqOptions seq2seq;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--plan",
             description = "methods separated by ';', each SPEC[@LR][xEPOCHS] (default: " + DEFAULT_PLAN + "; seq2seq tasks: " + Seq2SeqRuns.DEFAULT_PLAN + ")")
@@ -99,6 +104,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         boolean s2s = org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(run.task);
+        if (s2s) applyMainJobSizes();
         List<Entry> entries = parsePlan(plan != null ? plan : s2s ? Seq2SeqRuns.DEFAULT_PLAN : DEFAULT_PLAN, run.lr, run.epochs);
         for (Entry e : entries) Methods.parse(e.spec());          // a bad spec fails now, not after an hour of training
         if (!overwrite) for (Entry e : entries) RunFolder.requireNoRun(out.resolve(e.folder()), "--overwrite");
@@ -145,6 +151,23 @@ public final class CompareCommand implements Callable<Integer> {
         System.out.println(table);
         System.out.printf(Locale.ROOT, "total %.0f s; runs and metrics in %s%n", (System.nanoTime() - t0) / 1e9, out);
         return 0;
+    }
+
+    /** debsum and l10n-en-ro: the second main job's subsample and lengths, for every option not given explicitly. */
+    void applyMainJobSizes() {
+        Seq2SeqRuns.MainJob job = Seq2SeqRuns.MAIN_JOBS.get(run.task.toLowerCase(Locale.ROOT));
+        if (job == null) return;
+        var parsed = spec.commandLine().getParseResult();
+        if (!parsed.hasMatchedOption("--train-size")) seq2seq.trainSize = job.trainSize();
+        if (!parsed.hasMatchedOption("--dev-size")) seq2seq.devSize = job.devSize();
+        if (!parsed.hasMatchedOption("--test-size")) seq2seq.testSize = job.testSize();
+        if (!parsed.hasMatchedOption("--max-source")) seq2seq.maxSource = job.maxSource();
+        if (!parsed.hasMatchedOption("--max-target")) seq2seq.maxTarget = job.maxTarget();
+        if (!parsed.hasMatchedOption("--min-length")) seq2seq.minLength = job.minLength();
+        if (!parsed.hasMatchedOption("--batch")) run.batch = job.batch();
+        System.out.printf(Locale.ROOT, "second main job on %s: %s (options given on the command line win)%n", run.task,
+                String.format(Locale.ROOT, "train %d / dev %d / test %d pairs, sources ≤ %d tokens, targets ≤ %d, min length %d, batch %d",
+                        seq2seq.trainSize, seq2seq.devSize, seq2seq.testSize, seq2seq.maxSource, seq2seq.maxTarget, seq2seq.minLength, run.batch));
     }
 
     private ObjectNode runOne(Entry e) throws Exception {

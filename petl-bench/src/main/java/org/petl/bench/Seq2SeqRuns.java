@@ -32,6 +32,17 @@ final class Seq2SeqRuns {
     /** The compare plan of the second main job (warm-started MiniLM on debsum / l10n-en-ro, 2 CPU cores). */
     static final String DEFAULT_PLAN = "full@3e-4x1;lora:r=8,s=2@5e-3x1;prefix:l=16,mid=0@1e-2x1;pa:r=32@5e-3x1;mam:l=16,r=16,s=2,mid=0@5e-3x1";
 
+    /**
+     * The second main job's sizes per stand-in task, chosen so that the five methods of {@link #DEFAULT_PLAN} finish on
+     * 2 CPU cores within 20 minutes: {@code compare} applies each one the user did not give on the command line.
+     */
+    record MainJob(int trainSize, int devSize, int testSize, int maxSource, int maxTarget, int minLength, int batch) {
+    }
+
+    static final Map<String, MainJob> MAIN_JOBS = Map.of(
+            "debsum", new MainJob(1024, 100, 200, 48, 16, 4, 16),
+            "l10n-en-ro", new MainJob(1024, 100, 200, 32, 32, 2, 16));
+
     /** One seq2seq run into {@code dir}: the folder is locked and checked first, before anything loads. */
     static TrainCommand.Result trainOne(RunOptions run, Seq2SeqOptions s2s, Path dir, RunFolder.Mode mode) throws IOException {
         Seq2SeqSetup setup = s2s.setup(run);

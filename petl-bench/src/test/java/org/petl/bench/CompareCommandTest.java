@@ -28,6 +28,27 @@ class CompareCommandTest {
     }
 
     @Test
+    void theSecondMainJobSizesApplyToEveryOptionNotGiven() {
+        CompareCommand c = new CompareCommand();
+        new picocli.CommandLine(c).parseArgs("--task", "debsum", "--train-size", "64", "--batch", "8");
+        c.applyMainJobSizes();
+        Seq2SeqRuns.MainJob job = Seq2SeqRuns.MAIN_JOBS.get("debsum");
+        assertEquals(64, c.seq2seq.trainSize, "given on the command line: kept");
+        assertEquals(8, c.run.batch);
+        assertEquals(job.devSize(), c.seq2seq.devSize);
+        assertEquals(job.testSize(), c.seq2seq.testSize);
+        assertEquals(job.maxSource(), c.seq2seq.maxSource);
+        assertEquals(job.maxTarget(), c.seq2seq.maxTarget);
+        assertEquals(job.minLength(), c.seq2seq.minLength);
+
+        CompareCommand xsum = new CompareCommand();
+        new picocli.CommandLine(xsum).parseArgs("--task", "xsum");
+        xsum.applyMainJobSizes();
+        assertEquals(0, xsum.seq2seq.trainSize, "a user's own task keeps the whole split");
+        assertEquals(32, xsum.run.batch);
+    }
+
+    @Test
     void automaticJobsStayWithinCoresAndMemory() {
         int jobs = CompareCommand.autoJobs();
         assertTrue(jobs >= 1 && jobs <= Runtime.getRuntime().availableProcessors(), "jobs " + jobs);

@@ -64,7 +64,7 @@ public record Seq2SeqSetup(String model, String task, Path data, String methodSp
         /** The trainer's objective: token-budget batches, generation + the task metric at every evaluation. */
         public Objective.Seq2SeqLm objective(int maxTokens, int evalBatch) {
             // key/value-cached decoding on a decoder-step graph that copies the trained values at each start
-            // (token for token the uncached GraphStepModel, which re-runs the whole decoder every step)
+            // (token for token the uncached UncachedSteps, which re-runs the whole decoder every step)
             GenerationEvaluator gen = new GenerationEvaluator(
                     org.petl.models.generate.CachedSteps.following(applied, model.description(), model.weights()), batcher, generation, evalBatch);
             Map<String, Object> describe = new LinkedHashMap<>();

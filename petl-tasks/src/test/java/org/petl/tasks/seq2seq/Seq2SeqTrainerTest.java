@@ -90,7 +90,7 @@ class Seq2SeqTrainerTest {
         AppliedMethod a = Rewriter.apply(lm.graph(), Methods.parse("lora:r=4,s=2"), 3);
         Seq2SeqTokenizer tok = Seq2SeqTokenizer.bart(tokenizerJson, 0, 2, 1, 2);
         TokenizerSeq2SeqBatcher batcher = new TokenizerSeq2SeqBatcher(tok, desc, 48, 16);
-        GenerationEvaluator gen = new GenerationEvaluator(new GraphStepModel(lm), batcher, GenerationConfig.bart(1, 8), 8);
+        GenerationEvaluator gen = new GenerationEvaluator(new org.petl.models.generate.UncachedSteps(lm), batcher, GenerationConfig.bart(1, 8), 8);
         Objective.Seq2SeqLm obj = new Objective.Seq2SeqLm(lm.graph().sameDiff(), Seq2SeqLm.LOGITS, desc.vocab(), data, batcher,
                 lm.graph().keepProbability(true), maxTokens, 16, gen, Map.of("model", "tiny-bart"));
         Map<String, Double> before = scoreBefore ? obj.evaluate("test", null, cfg.labelSmoothing()) : Map.of();
