@@ -49,7 +49,7 @@ public final class CompareCommand implements Callable<Integer> {
     String plan;
 
     @Option(names = "--jobs", defaultValue = "0",
-            description = "methods trained at once, each on one core (0: one per core while memory allows, 8 GiB each)")
+            description = "methods trained at once, each on one core; 0: one per core while memory allows, 8 GiB each (default ${DEFAULT-VALUE})")
     int jobs;
 
     @Option(names = "--out", defaultValue = "runs/compare", description = "folder for the runs and the table (default ${DEFAULT-VALUE})")

@@ -35,8 +35,8 @@ public final class EvalBenchmark implements Callable<Integer> {
 
     @Option(names = "--golden", paramLabel = "DIR", description = "folder with bleu-sacrebleu.jsonl and rouge-score.jsonl (default: $petl.shared/golden or ../shared/golden)")
     Path golden;
-    @Option(names = "--rouge-pairs", defaultValue = "11334") int rougePairs;
-    @Option(names = "--bleu-segments", defaultValue = "2000") int bleuSegments;
+    @Option(names = "--rouge-pairs", defaultValue = "11334", description = "summary pairs scored with ROUGE (default ${DEFAULT-VALUE}, XSum's test size)") int rougePairs;
+    @Option(names = "--bleu-segments", defaultValue = "2000", description = "segments scored with BLEU (default ${DEFAULT-VALUE})") int bleuSegments;
 
     public static void main(String[] args) {
         System.exit(PetlCli.execute(prepend("bench-eval", args)));

@@ -55,8 +55,8 @@ public final class GenerateBenchmark implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "32", description = "decoder length incl. the start token (default ${DEFAULT-VALUE})")
     int maxLength;
 
-    @Option(names = "--src-lang") String srcLang;
-    @Option(names = "--tgt-lang") String tgtLang;
+    @Option(names = "--src-lang", description = "mBART: source language code (e.g. en_XX)") String srcLang;
+    @Option(names = "--tgt-lang", description = "mBART: target language code (e.g. ro_RO)") String tgtLang;
 
     @Override
     public Integer call() throws Exception {

@@ -41,7 +41,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--run", paramLabel = "DIR", description = "a seq2seq run folder of petl train (its model and RUN/adapter)")
+    @Option(names = "--run", paramLabel = "DIR", description = "a seq2seq run folder of petl train: its model, RUN/adapter, and its decoding and "
+            + "length settings (--num-beams, --max-length, --min-length, --no-repeat-ngram, --max-source, --src-lang, --tgt-lang) unless given here")
     Path run;
 
     @Option(names = "--model", description = "an encoder-decoder: minilm-l6:seq2seq, or a Hugging Face BART/mBART folder")
@@ -71,13 +72,13 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--length-penalty", defaultValue = "1.0", description = "score = log-prob / length^p (default ${DEFAULT-VALUE})")
     double lengthPenalty;
 
-    @Option(names = "--no-repeat-ngram", defaultValue = "0", description = "no n-gram of this size repeats (0 = off)")
+    @Option(names = "--no-repeat-ngram", defaultValue = "0", description = "no n-gram of this size repeats, 0 = off (default ${DEFAULT-VALUE})")
     int noRepeatNgram;
 
     @Option(names = "--early-stopping", description = "a source is done once num-beams hypotheses are finished")
     boolean earlyStopping;
 
-    @Option(names = "--num-return-sequences", defaultValue = "1", description = "outputs per source (<= num-beams)")
+    @Option(names = "--num-return-sequences", defaultValue = "1", description = "outputs per source, at most --num-beams (default ${DEFAULT-VALUE})")
     int numReturn;
 
     @Option(names = "--max-source", defaultValue = "128", description = "truncate sources to this many tokens (default ${DEFAULT-VALUE})")
@@ -120,6 +121,20 @@ public final class GenerateCommand implements Callable<Integer> {
         return new Loaded(p, tok, new CachedSteps(step), spec);
     }
 
+    /** The run's decoding settings (as its evaluations decoded) for every option not given on the command line. */
+    private void fromRun(JsonNode r) {
+        var given = spec.commandLine().getParseResult();
+        Seq2SeqOptions s = Seq2SeqOptions.fromJson(r);
+        if (!given.hasMatchedOption("--num-beams")) numBeams = s.numBeams;
+        if (!given.hasMatchedOption("--max-length")) maxLength = s.genMaxLength > 0 ? s.genMaxLength : s.maxTarget;
+        if (!given.hasMatchedOption("--min-length")) minLength = s.minLength;
+        if (!given.hasMatchedOption("--no-repeat-ngram")) noRepeatNgram = s.noRepeatNgram;
+        if (!given.hasMatchedOption("--early-stopping")) earlyStopping = numBeams > 1;   // as Seq2SeqSetup decodes at evaluation
+        if (!given.hasMatchedOption("--max-source")) maxSource = s.maxSource;
+        if (srcLang == null) srcLang = s.srcLang;
+        if (tgtLang == null) tgtLang = s.tgtLang;
+    }
+
     @Override
     public Integer call() throws Exception {
         String name = model;
@@ -128,9 +143,14 @@ public final class GenerateCommand implements Callable<Integer> {
             Path rj = run.resolve("run.json");
             if (!Files.isRegularFile(rj)) throw new IllegalArgumentException("--run " + run + ": no run.json (not a petl train folder)");
             JsonNode r = JSON.readTree(rj.toFile());
-            if (name == null) name = r.path("model").asText(null);
+            if (!org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(r.path("task").asText(""))) {
+                throw new IllegalArgumentException("--run " + run + ": a " + r.path("task").asText("(no task)") + " run, not a seq2seq one; petl predict --run labels its texts");
+            }
+            // train names the classification default (minilm-l6) for its warm-started encoder-decoder too
+            if (name == null && r.path("model").isTextual()) name = org.petl.tasks.seq2seq.Seq2SeqSetup.seq2seqModel(r.path("model").asText());
             if (adapterDir == null) adapterDir = run.resolve("adapter");
             if (!Files.isDirectory(adapterDir)) throw new IllegalArgumentException("--run " + run + ": no adapter folder (" + adapterDir + ")");
+            fromRun(r);
         }
         if (weights != null) name = weights.toString();
         if (name == null) throw new IllegalArgumentException("give --run DIR, --model NAME or --weights DIR");

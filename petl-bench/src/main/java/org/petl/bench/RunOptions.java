@@ -56,8 +56,26 @@ public final class RunOptions {
     @Option(names = "--label-smoothing", defaultValue = "0", description = "mass spread evenly over all labels in the targets (default ${DEFAULT-VALUE})")
     double labelSmoothing;
 
-    @Option(names = "--dropout", defaultValue = "0", description = "hidden and attention dropout (default ${DEFAULT-VALUE}; one-epoch runs gain nothing from it)")
+    @Option(names = "--dropout", defaultValue = "0", description = "hidden dropout, and attention dropout unless --attention-dropout is given "
+            + "(default ${DEFAULT-VALUE}; one-epoch runs gain nothing from it)")
     double dropout;
+
+    @Option(names = "--attention-dropout", description = "dropout on attention probabilities (default: the value of --dropout; the paper's en-ro script: 0 beside --dropout 0.1)")
+    Double attentionDropout;
+
+    @Option(names = "--adam-beta1", defaultValue = "0.9", description = "AdamW β1 (default ${DEFAULT-VALUE}, PyTorch's)")
+    double adamBeta1 = TrainConfig.ADAM_BETA1;
+
+    @Option(names = "--adam-beta2", defaultValue = "0.999", description = "AdamW β2 (default ${DEFAULT-VALUE}, PyTorch's; the paper's en-ro script: 0.98)")
+    double adamBeta2 = TrainConfig.ADAM_BETA2;
+
+    @Option(names = "--adam-eps", defaultValue = "1e-8", description = "AdamW ε added to sqrt(v) (default ${DEFAULT-VALUE}, PyTorch's; the paper's en-ro script: 1e-6)")
+    double adamEps = TrainConfig.ADAM_EPS;
+
+    @Option(names = "--select", description = "what picks the best checkpoint (best/, best_dev_*): accuracy or loss for classification, "
+            + "rouge2 (summarization) or bleu (translation) or loss for seq2seq; loss is the teacher-forced dev loss with --label-smoothing, "
+            + "lower is better (default: accuracy, rouge2 or bleu, the task's metric)")
+    String select;
 
     @Option(names = "--eval-every", defaultValue = "0", description = "steps between evaluations/checkpoints, 0: once per epoch (default ${DEFAULT-VALUE})")
     int evalEvery;
@@ -98,8 +116,28 @@ public final class RunOptions {
         require(java.util.Set.of("cls", "mean", "auto").contains(pooling.toLowerCase(java.util.Locale.ROOT)), "--pooling '" + pooling + "': must be cls, mean or auto");
         require(java.util.Set.of("petl", "hf").contains(head.toLowerCase(java.util.Locale.ROOT)), "--head '" + head + "': must be petl or hf");
         require(maxSteps == null || maxSteps >= 1, "--max-steps " + maxSteps + ": must be at least 1");
+        require(attentionDropout == null || (attentionDropout >= 0 && attentionDropout < 1),
+                "--attention-dropout " + attentionDropout + ": must be a probability in [0, 1) (1 would drop everything)");
+        require(adamBeta1 >= 0 && adamBeta1 < 1, "--adam-beta1 " + adamBeta1 + ": must be in [0, 1)");
+        require(adamBeta2 >= 0 && adamBeta2 < 1, "--adam-beta2 " + adamBeta2 + ": must be in [0, 1)");
+        require(adamEps >= 0 && Double.isFinite(adamEps), "--adam-eps " + adamEps + ": must be a finite number >= 0");
+        if (select != null) {
+            java.util.List<String> allowed = selectable();
+            require(allowed.contains(select), "--select '" + select + "': " + task + " selects by " + String.join(" or ", allowed));
+        }
         require(weights == null || java.nio.file.Files.isDirectory(weights), "--weights " + weights + ": not a folder (a Hugging Face folder with config.json, model.safetensors, tokenizer.json)");
         require(data == null || java.nio.file.Files.exists(data), "--data " + data + ": no such file or folder");
+    }
+
+    /** The metrics --select accepts for the task, its default first. */
+    java.util.List<String> selectable() {
+        if (!org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(task)) return java.util.List.of("accuracy", "loss");
+        return java.util.List.of(Seq2SeqRuns.isRouge(task) ? "rouge2" : "bleu", "loss");
+    }
+
+    /** The attention dropout in effect: --attention-dropout, else --dropout. */
+    double attentionDropout() {
+        return attentionDropout != null ? attentionDropout : dropout;
     }
 
     private static void require(boolean ok, String message) {
@@ -108,11 +146,14 @@ public final class RunOptions {
 
     RunSetup setup() {
         validate();
-        return new RunSetup(weights != null ? weights.toString() : model, task, data, method, maxLen, dropout, pooling, seed, head);
+        return new RunSetup(weights != null ? weights.toString() : model, task, data, method, maxLen, dropout, pooling, seed, head, attentionDropout());
     }
 
     TrainConfig trainConfig() {
-        return new TrainConfig(epochs, lr, batch, gradAccum, warmup, weightDecay, clip, labelSmoothing, evalEvery, seed, schedule, maxSteps);
+        // the task's own metric is no selection to record: a run that names it equals one that does not
+        String sel = select == null || select.equals(selectable().get(0)) ? null : select;
+        return new TrainConfig(epochs, lr, batch, gradAccum, warmup, weightDecay, clip, labelSmoothing, evalEvery, seed, schedule, maxSteps,
+                adamBeta1, adamBeta2, adamEps, sel);
     }
 
     RunOptions copyWith(String method, double lr, int epochs) {
@@ -138,6 +179,11 @@ public final class RunOptions {
         o.pooling = pooling;
         o.head = head;
         o.maxSteps = maxSteps;
+        o.attentionDropout = attentionDropout;
+        o.adamBeta1 = adamBeta1;
+        o.adamBeta2 = adamBeta2;
+        o.adamEps = adamEps;
+        o.select = select;
         return o;
     }
 
@@ -149,6 +195,8 @@ public final class RunOptions {
         o.put("method", method);
         o.put("max_len", maxLen);
         o.put("dropout", dropout);
+        // only when it differs from --dropout: run.json (and its hash) of runs without it stay as they were
+        if (attentionDropout() != dropout) o.put("attention_dropout", attentionDropout());
         o.put("pooling", pooling);
         o.put("head", head);
         o.put("seed", seed);

@@ -29,13 +29,13 @@ public final class Seq2SeqOptions {
     @Option(names = "--no-repeat-ngram", defaultValue = "0", description = "seq2seq: no n-gram of this size repeats in an output, 0 = off (default ${DEFAULT-VALUE})")
     int noRepeatNgram;
 
-    @Option(names = "--train-size", defaultValue = "0", description = "seq2seq: use the first N training pairs (the split order is fixed); 0 = all")
+    @Option(names = "--train-size", defaultValue = "0", description = "seq2seq: use the first N training pairs (the split order is fixed); 0 = all (default ${DEFAULT-VALUE})")
     int trainSize;
 
-    @Option(names = "--dev-size", defaultValue = "0", description = "seq2seq: use the first N dev pairs; 0 = all")
+    @Option(names = "--dev-size", defaultValue = "0", description = "seq2seq: use the first N dev pairs (the paper's en-ro script: 1600); 0 = all (default ${DEFAULT-VALUE})")
     int devSize;
 
-    @Option(names = "--test-size", defaultValue = "0", description = "seq2seq: use the first N test pairs; 0 = all")
+    @Option(names = "--test-size", defaultValue = "0", description = "seq2seq: use the first N test pairs; 0 = all (default ${DEFAULT-VALUE})")
     int testSize;
 
     @Option(names = "--eval-batch", defaultValue = "16", description = "seq2seq: sources per generation/scoring batch (default ${DEFAULT-VALUE})")
@@ -52,7 +52,7 @@ public final class Seq2SeqOptions {
         if (evalBatch < 1) throw new IllegalArgumentException("--eval-batch " + evalBatch + ": must be at least 1");
         String model = run.weights != null ? run.weights.toString() : run.model;
         return new Seq2SeqSetup(model, run.task, run.data, run.method, maxSource, maxTarget, run.dropout, run.seed, trainSize, devSize, testSize,
-                maxTokens, numBeams, genMaxLength > 0 ? genMaxLength : maxTarget, minLength, noRepeatNgram, srcLang, tgtLang);
+                maxTokens, numBeams, genMaxLength > 0 ? genMaxLength : maxTarget, minLength, noRepeatNgram, srcLang, tgtLang, run.attentionDropout());
     }
 
     void toJson(ObjectNode o) {

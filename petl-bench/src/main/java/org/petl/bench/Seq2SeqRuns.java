@@ -67,6 +67,7 @@ final class Seq2SeqRuns {
         provenance.put("max_source", setup.maxSource());
         provenance.put("max_target", setup.maxTarget());
         provenance.put("dropout", run.dropout);
+        provenance.put("attention_dropout", run.attentionDropout());
         provenance.put("data", p.data().sizes() + "; " + p.data().notes());
         Objective.Seq2SeqLm obj = p.objective(setup.maxTokens(), s2s.evalBatch);
         TrainResult r = Trainer.train(obj, p.applied(), cfg, provenance, folder, (st, l) -> { });
@@ -75,7 +76,7 @@ final class Seq2SeqRuns {
         s.put("run", dir.toString());
         s.put("method", p.method().spec());
         s.put("data", p.data().sizes());
-        String select = obj.selectBy();
+        String select = obj.selection(cfg.select()).metric();
         s.put("best_dev_" + select, r.bestDevMetric());
         s.put("best_step", r.bestStep());
         r.finalMetrics().forEach((k, v) -> s.put(k.equals("dev") ? "dev_" + select : k.equals("test") ? "test_" + select : k, v));

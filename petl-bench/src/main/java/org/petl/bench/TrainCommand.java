@@ -77,15 +77,19 @@ public final class TrainCommand implements Callable<Integer> {
         provenance.put("max_length", run.maxLen);
         provenance.put("pooling", run.pooling);
         provenance.put("dropout", run.dropout);
+        provenance.put("attention_dropout", run.attentionDropout());
         TrainResult r = Trainer.train(new TrainJob(p.graph(), p.applied(), p.data(), p.batcher(), cfg, provenance), folder, (st, l) -> { });
         AdapterFiles.Written saved = AdapterFiles.save(p.applied(), folder.adapterDir(), p.model().name());
         saved.notes().forEach(n -> System.err.println("note: " + n));
         ObjectNode s = new ObjectMapper().createObjectNode();
         s.put("run", dir.toString());
         s.put("method", p.method().spec());
-        s.put("best_dev_accuracy", r.bestDevMetric());
+        String select = cfg.select() != null ? cfg.select() : "accuracy";
+        s.put("best_dev_" + select, r.bestDevMetric());
         s.put("best_step", r.bestStep());
-        r.finalMetrics().forEach((k, v) -> s.put(k + "_accuracy", v));
+        // "dev"/"test" hold the selection metric; "test_accuracy", "test_loss", ... every metric of the split
+        java.util.Set<String> splits = p.data().all().keySet();
+        r.finalMetrics().forEach((k, v) -> s.put(splits.contains(k) ? k + "_" + select : k, v));
         s.put("steps", r.steps());
         long trainable = p.applied().trainableCount(), base = p.applied().baseCount();
         s.put("trainable_params", trainable);

@@ -30,12 +30,19 @@ import java.util.Map;
  * @param pooling  "cls", "mean" or "auto" (mean for the sentence-transformers MiniLM, CLS otherwise); petl's head only
  * @param head     "petl" (pooling → out_proj, the default) or "hf" (exactly transformers' *ForSequenceClassification
  *                 head: BERT CLS → pooler → classifier, RoBERTa CLS → classifier.dense → classifier.out_proj)
+ * @param dropout  hidden dropout (embeddings, sub-layer outputs, head)
+ * @param attentionDropout dropout on attention probabilities
  */
 public record RunSetup(String model, String task, Path data, String methodSpec, int maxLength, double dropout, String pooling, long seed,
-                       String head) {
+                       String head, double attentionDropout) {
 
     public RunSetup {
         if (head == null || head.isBlank()) head = "petl";
+    }
+
+    /** Attention dropout equal to {@code dropout}. */
+    public RunSetup(String model, String task, Path data, String methodSpec, int maxLength, double dropout, String pooling, long seed, String head) {
+        this(model, task, data, methodSpec, maxLength, dropout, pooling, seed, head, dropout);
     }
 
     public RunSetup(String model, String task, Path data, String methodSpec, int maxLength, double dropout, String pooling, long seed) {
@@ -98,7 +105,7 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
         };
         int maxLength = effectiveMaxLength(pretrained);
         EncoderGraph graph = EncoderGraph.build(pretrained.config(), weights,
-                new EncoderGraph.Options(headConfig, method.fullFineTuning(), dropout, dropout, seed));
+                new EncoderGraph.Options(headConfig, method.fullFineTuning(), dropout, attentionDropout, seed));
         AppliedMethod applied;
         if (adapterDir == null) {
             Map<String, INDArray> start = PrefixActivations.needed(method) ? prefixStart(graph, method, taskData, pretrained, maxLength) : Map.of();

@@ -28,10 +28,20 @@ import org.petl.tasks.train.Objective;
  * @param numBeams   decoding at evaluation (1 = greedy)
  * @param genMaxLength decoder length at evaluation, start token included
  * @param srcLang    mBART's source language code (en_XX), ignored by BART/BERT
+ * @param dropout    hidden dropout (embeddings and sub-layer outputs)
+ * @param attentionDropout dropout on attention probabilities (the paper's en-ro script: 0 beside dropout 0.1)
  */
 public record Seq2SeqSetup(String model, String task, Path data, String methodSpec, int maxSource, int maxTarget, double dropout, long seed,
                            int trainSize, int devSize, int testSize, int maxTokens, int numBeams, int genMaxLength, int minLength, int noRepeatNgram,
-                           String srcLang, String tgtLang) {
+                           String srcLang, String tgtLang, double attentionDropout) {
+
+    /** Attention dropout equal to {@code dropout}. */
+    public Seq2SeqSetup(String model, String task, Path data, String methodSpec, int maxSource, int maxTarget, double dropout, long seed,
+                        int trainSize, int devSize, int testSize, int maxTokens, int numBeams, int genMaxLength, int minLength, int noRepeatNgram,
+                        String srcLang, String tgtLang) {
+        this(model, task, data, methodSpec, maxSource, maxTarget, dropout, seed, trainSize, devSize, testSize, maxTokens, numBeams, genMaxLength,
+                minLength, noRepeatNgram, srcLang, tgtLang, dropout);
+    }
 
     public Seq2SeqSetup {
         if (maxSource < 4) throw new IllegalArgumentException("--max-source " + maxSource + ": must be at least 4 tokens");
@@ -79,7 +89,7 @@ public record Seq2SeqSetup(String model, String task, Path data, String methodSp
         Seq2SeqTaskData taskData = Seq2SeqTasks.load(task, data).subsample(trainSize, devSize, testSize);
         PretrainedSeq2Seq pretrained = ModelStore.resolveSeq2Seq(seq2seqModel(model));
         Seq2SeqTokenizer tok = pretrained.tokenizer(srcLang, tgtLang);
-        Seq2SeqLm lm = Seq2SeqLm.build(pretrained.description(), pretrained.weights(), new ModelGraph.Options(dropout, dropout, method.fullFineTuning()));
+        Seq2SeqLm lm = Seq2SeqLm.build(pretrained.description(), pretrained.weights(), new ModelGraph.Options(dropout, attentionDropout, method.fullFineTuning()));
         AppliedMethod applied;
         if (adapterDir == null) {
             applied = Rewriter.apply(lm.graph(), method, seed);

@@ -59,15 +59,36 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
     List<String> evalSplits();
 
     /**
-     * Scores one split (no dropout); the selection metric is among the keys. When {@code out} is non-null the
-     * evaluation writes its predictions (and metrics) there as {@code SPLIT.predictions.jsonl}/{@code SPLIT.metrics.json}.
+     * Scores one split (no dropout); every selectable metric is among the keys, {@code loss} included: the
+     * teacher-forced loss of training (label smoothing {@code labelSmoothing}, padding ignored), a mean over
+     * examples (classification) or labelled tokens (seq2seq). When {@code out} is non-null the evaluation writes
+     * its predictions (and metrics) there as {@code SPLIT.predictions.jsonl}/{@code SPLIT.metrics.json}.
      */
-    Map<String, Double> evaluate(String split, Path out);
+    Map<String, Double> evaluate(String split, Path out, double labelSmoothing);
 
-    /** The evaluation key that selects the best checkpoint. */
+    /** {@link #evaluate(String, Path, double)} with the unsmoothed loss. */
+    default Map<String, Double> evaluate(String split, Path out) {
+        return evaluate(split, out, 0);
+    }
+
+    /** The evaluation key that selects the best checkpoint unless a run asks for another. */
     String selectBy();
 
     boolean higherIsBetter();
+
+    /** How the best checkpoint is chosen: an evaluation key and its direction. */
+    record Selection(String metric, boolean higherIsBetter) {
+    }
+
+    /**
+     * The selection a run asks for ({@code --select}): null or {@link #selectBy()} is the objective's own metric,
+     * {@code loss} is the dev loss (lower is better); any other name is refused in one line.
+     */
+    default Selection selection(String requested) {
+        if (requested == null || requested.equals(selectBy())) return new Selection(selectBy(), higherIsBetter());
+        if (requested.equals("loss")) return new Selection("loss", false);
+        throw new IllegalArgumentException("--select " + requested + ": " + task() + " selects by " + selectBy() + " or loss");
+    }
 
     /** model and graph options for metrics.json */
     Map<String, Object> describe();
@@ -132,9 +153,13 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
             return s;
         }
 
-        public Map<String, Double> evaluate(String split, Path out) {
+        public Map<String, Double> evaluate(String split, Path out, double labelSmoothing) {
             Dataset ds = data.all().get(split);
-            return Map.of("accuracy", Trainer.evaluate(graph, ds, batcher, Trainer.EVAL_BATCH).accuracy());
+            Trainer.Evaluation e = Trainer.evaluate(graph, ds, batcher, Trainer.EVAL_BATCH, labelSmoothing);
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("accuracy", e.accuracy());
+            m.put("loss", e.loss());
+            return m;
         }
 
         public String selectBy() {
@@ -286,7 +311,7 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
             return m;
         }
 
-        public Map<String, Double> evaluate(String split, Path out) {
+        public Map<String, Double> evaluate(String split, Path out, double labelSmoothing) {
             Seq2SeqDataset ds = data.all().get(split);
             if (ds == null) throw new IllegalArgumentException("no split " + split + " in " + data.task());
             Map<String, Double> m = new LinkedHashMap<>();
@@ -296,13 +321,17 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
                 if (predictions.size() != ds.size()) throw new IllegalStateException("generator returned " + predictions.size() + " outputs for " + ds.size() + " sources");
                 m.putAll(data.metric().score(predictions, ds.examples().stream().map(Seq2SeqExample::target).toList()));
             }
-            m.putAll(teacherForced(ds));
+            m.putAll(teacherForced(ds, labelSmoothing));
             if (out != null) write(out, split, ds, predictions, m);
             return m;
         }
 
-        /** Mean token loss (the training loss without smoothing) and token accuracy of argmax under teacher forcing. */
-        Map<String, Double> teacherForced(Seq2SeqDataset ds) {
+        /**
+         * Under teacher forcing: {@code loss}, the mean token loss with the training's label smoothing (what fairseq
+         * and HF's Seq2SeqTrainer report as the dev loss); with smoothing also {@code nll_loss}, the unsmoothed one;
+         * and the token accuracy of argmax.
+         */
+        Map<String, Double> teacherForced(Seq2SeqDataset ds, double labelSmoothing) {
             Integer[] order = new Integer[ds.size()];
             int[] cost = new int[ds.size()];
             for (int i = 0; i < order.length; i++) {
@@ -311,24 +340,20 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
                 cost[i] = Math.max(t[0], t[1]);
             }
             Arrays.sort(order, (a, b) -> Integer.compare(cost[a], cost[b]));
-            String lossName = Seq2SeqLoss.name(0);
-            if (!sameDiff.hasVariable(lossName)) {
-                List<String> lossVars = new ArrayList<>(sameDiff.getLossVariables());
-                Seq2SeqLoss.attach(sameDiff, logits, "labels", vocab, 0);
-                if (!lossVars.isEmpty()) sameDiff.setLossVariables(lossVars.toArray(new String[0]));
-            }
-            double lossSum = 0;
+            String nllName = lossVariable(0), lossName = lossVariable(labelSmoothing);
+            double lossSum = 0, nllSum = 0;
             long tokens = 0, correct = 0;
             for (int from = 0; from < order.length; from += evalBatch) {
                 List<Seq2SeqExample> ex = new ArrayList<>();
                 for (int i = from; i < Math.min(order.length, from + evalBatch); i++) ex.add(ds.get(order[i]));
                 org.petl.core.site.NativeMemory.releaseUnreachable();
                 Map<String, INDArray> ph = batcher.encode(ex, 1f);
-                Map<String, INDArray> o = sameDiff.output(ph, lossName, logits);
+                Map<String, INDArray> o = lossName.equals(nllName) ? sameDiff.output(ph, lossName, logits) : sameDiff.output(ph, lossName, nllName, logits);
                 int[] labels = ph.get("labels").reshape(ph.get("labels").length()).toIntVector();
                 long n = 0;
                 for (int v : labels) if (v != Seq2SeqLoss.IGNORE) n++;
                 lossSum += o.get(lossName).getDouble(0) * n;
+                nllSum += o.get(nllName).getDouble(0) * n;
                 tokens += n;
                 INDArray arg = o.get(logits).reshape(labels.length, vocab).argMax(1);
                 int[] best = arg.toIntVector();
@@ -339,8 +364,20 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
             }
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("loss", lossSum / Math.max(1, tokens));
+            if (labelSmoothing > 0) m.put("nll_loss", nllSum / Math.max(1, tokens));
             m.put("token_accuracy", 100.0 * correct / Math.max(1, tokens));
             return m;
+        }
+
+        /** The loss variable for a smoothing, attached on first use without changing what the graph trains on. */
+        private String lossVariable(double labelSmoothing) {
+            String name = Seq2SeqLoss.name(labelSmoothing);
+            if (!sameDiff.hasVariable(name)) {
+                List<String> lossVars = new ArrayList<>(sameDiff.getLossVariables());
+                Seq2SeqLoss.attach(sameDiff, logits, "labels", vocab, labelSmoothing);
+                if (!lossVars.isEmpty()) sameDiff.setLossVariables(lossVars.toArray(new String[0]));
+            }
+            return name;
         }
 
         private static void write(Path dir, String split, Seq2SeqDataset ds, List<String> predictions, Map<String, Double> metrics) {

@@ -355,7 +355,10 @@ public final class RunFolder implements AutoCloseable {
         }
     }
 
-    /** "key: was → now" for every defining key that differs. */
+    /**
+     * "key was -> now" for every defining key that differs; a key one side lacks shows as "default" (settings such
+     * as the Adam betas are written only when they differ from their defaults).
+     */
     static String differences(Map<String, Object> was, Map<String, Object> now) {
         TreeSet<String> keys = new TreeSet<>(was.keySet());
         keys.addAll(now.keySet());
@@ -363,7 +366,7 @@ public final class RunFolder implements AutoCloseable {
         List<String> out = new ArrayList<>();
         for (String k : keys) {
             Object a = was.get(k), b = now.get(k);
-            if (!java.util.Objects.equals(a, b)) out.add(k + " " + a + " -> " + b);
+            if (!java.util.Objects.equals(a, b)) out.add(k + " " + (a == null ? "default" : a) + " -> " + (b == null ? "default" : b));
         }
         return String.join(", ", out);
     }

@@ -10,9 +10,16 @@ import java.util.Map;
  * @param schedule  {@code linear}, {@code constant} or {@code polynomial} (power 1, end 0 ... i.e. HF's defaults)
  * @param maxSteps  stop after this many optimizer steps (null = train all epochs). The lr schedule still spans the
  *                  epochs, so a run stopped early and resumed follows the same schedule as an uninterrupted one.
+ * @param adamBeta1 AdamW's β1 (PyTorch's default 0.9); with {@code adamBeta2} and {@code adamEps} see {@link AdamW}
+ * @param select    the evaluation key that picks the best checkpoint ({@code loss}, {@code accuracy}, {@code rouge2},
+ *                  {@code bleu}), or null for the objective's own metric ({@link Objective#selection(String)})
  */
 public record TrainConfig(int epochs, double lr, int batchSize, int gradAccumulation, double warmupRatio, double weightDecay,
-                          double maxGradNorm, double labelSmoothing, int evalEvery, long seed, String schedule, Long maxSteps) {
+                          double maxGradNorm, double labelSmoothing, int evalEvery, long seed, String schedule, Long maxSteps,
+                          double adamBeta1, double adamBeta2, double adamEps, String select) {
+
+    /** PyTorch's torch.optim.AdamW defaults (the paper's en-ro script overrides β2 and ε). */
+    public static final double ADAM_BETA1 = 0.9, ADAM_BETA2 = 0.999, ADAM_EPS = 1e-8;
 
     public TrainConfig {
         if (epochs <= 0) throw new IllegalArgumentException("epochs must be positive, got " + epochs);
@@ -26,6 +33,16 @@ public record TrainConfig(int epochs, double lr, int batchSize, int gradAccumula
             throw new IllegalArgumentException("schedule must be linear, constant or polynomial, got '" + schedule + "'");
         }
         if (maxSteps != null && maxSteps <= 0) throw new IllegalArgumentException("maxSteps must be positive, got " + maxSteps);
+        new AdamW.Config(adamBeta1, adamBeta2, adamEps, weightDecay);   // the optimizer's own range checks
+        if (!Double.isFinite(adamEps)) throw new IllegalArgumentException("adam eps must be finite, got " + adamEps);
+        if (select != null && select.isBlank()) select = null;
+    }
+
+    /** PyTorch's AdamW betas and eps, the objective's own selection metric. */
+    public TrainConfig(int epochs, double lr, int batchSize, int gradAccumulation, double warmupRatio, double weightDecay,
+                       double maxGradNorm, double labelSmoothing, int evalEvery, long seed, String schedule, Long maxSteps) {
+        this(epochs, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, schedule, maxSteps,
+                ADAM_BETA1, ADAM_BETA2, ADAM_EPS, null);
     }
 
     /** RoBERTa GLUE-style defaults (fairseq/He et al.: warmup 6%, weight decay 0.1, clip 1.0). */
@@ -34,38 +51,57 @@ public record TrainConfig(int epochs, double lr, int batchSize, int gradAccumula
     }
 
     public TrainConfig withEpochs(int e) {
-        return new TrainConfig(e, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, schedule, maxSteps);
+        return new TrainConfig(e, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, schedule, maxSteps, adamBeta1, adamBeta2, adamEps, select);
     }
 
     public TrainConfig withLr(double l) {
-        return new TrainConfig(epochs, l, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, schedule, maxSteps);
+        return new TrainConfig(epochs, l, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, schedule, maxSteps, adamBeta1, adamBeta2, adamEps, select);
     }
 
     public TrainConfig withBatch(int batch, int accumulation) {
-        return new TrainConfig(epochs, lr, batch, accumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, schedule, maxSteps);
+        return new TrainConfig(epochs, lr, batch, accumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, schedule, maxSteps, adamBeta1, adamBeta2, adamEps, select);
     }
 
     public TrainConfig withEvalEvery(int every) {
-        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, every, seed, schedule, maxSteps);
+        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, every, seed, schedule, maxSteps, adamBeta1, adamBeta2, adamEps, select);
     }
 
     public TrainConfig withLabelSmoothing(double eps) {
-        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, eps, evalEvery, seed, schedule, maxSteps);
+        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, eps, evalEvery, seed, schedule, maxSteps, adamBeta1, adamBeta2, adamEps, select);
     }
 
     public TrainConfig withSchedule(String s, double warmup) {
-        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmup, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, s, maxSteps);
+        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmup, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, s, maxSteps, adamBeta1, adamBeta2, adamEps, select);
     }
 
     public TrainConfig withSeed(long s) {
-        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, s, schedule, maxSteps);
+        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, s, schedule, maxSteps, adamBeta1, adamBeta2, adamEps, select);
     }
 
     public TrainConfig withMaxSteps(Long m) {
-        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, schedule, m);
+        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, schedule, m, adamBeta1, adamBeta2, adamEps, select);
     }
 
-    /** For metrics.json and checkpoints. */
+    public TrainConfig withAdam(double beta1, double beta2, double eps) {
+        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, schedule, maxSteps,
+                beta1, beta2, eps, select);
+    }
+
+    public TrainConfig withSelect(String metric) {
+        return new TrainConfig(epochs, lr, batchSize, gradAccumulation, warmupRatio, weightDecay, maxGradNorm, labelSmoothing, evalEvery, seed, schedule, maxSteps,
+                adamBeta1, adamBeta2, adamEps, metric);
+    }
+
+    /** The optimizer's hyperparameters. */
+    public AdamW.Config adam() {
+        return new AdamW.Config(adamBeta1, adamBeta2, adamEps, weightDecay);
+    }
+
+    /**
+     * For metrics.json and checkpoints. The Adam keys appear only where they differ from PyTorch's defaults and
+     * {@code select} only when set: run folders and suite cells written before these settings existed hash and
+     * resume exactly as before, and a resume that changes any of them is still refused (the maps differ).
+     */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("epochs", epochs);
@@ -80,6 +116,10 @@ public record TrainConfig(int epochs, double lr, int batchSize, int gradAccumula
         m.put("seed", seed);
         m.put("schedule", schedule);
         m.put("max_steps", maxSteps);
+        if (adamBeta1 != ADAM_BETA1) m.put("adam_beta1", adamBeta1);
+        if (adamBeta2 != ADAM_BETA2) m.put("adam_beta2", adamBeta2);
+        if (adamEps != ADAM_EPS) m.put("adam_eps", adamEps);
+        if (select != null) m.put("select", select);
         return m;
     }
 }

@@ -51,8 +51,11 @@ public final class Trainer {
         void afterStep(long step, double loss);
     }
 
-    /** Accuracy (NaN on an unlabeled set) and the argmax prediction per example, in dataset order. */
-    public record Evaluation(double accuracy, int[] predictions) {
+    /**
+     * Accuracy and the mean loss (NaN on an unlabeled set, the loss also when not asked for) and the argmax
+     * prediction per example, in dataset order.
+     */
+    public record Evaluation(double accuracy, double loss, int[] predictions) {
     }
 
     public static TrainResult train(TrainJob job, Path runDir, boolean resume) {
@@ -77,6 +80,7 @@ public final class Trainer {
      */
     public static TrainResult train(Objective obj, org.petl.core.method.AppliedMethod applied, TrainConfig c, Map<String, Object> provenance,
                                     Path runDir, boolean resume, StepListener listener) {
+        c = selecting(obj, c);
         Map<String, Object> config = new LinkedHashMap<>(c.toMap());
         config.put("method", applied.method().spec());
         config.put("task", obj.task());
@@ -92,6 +96,7 @@ public final class Trainer {
      */
     public static TrainResult train(Objective obj, org.petl.core.method.AppliedMethod applied, TrainConfig c, Map<String, Object> provenance,
                                     RunFolder run, StepListener listener) {
+        c = selecting(obj, c);
         long t0 = System.nanoTime();
         Path runDir = run.dir();
         SameDiff sd = obj.sameDiff();
@@ -111,7 +116,9 @@ public final class Trainer {
         long stopAt = c.maxSteps() == null ? totalSteps : c.maxSteps();
         long evalEvery = c.evalEvery() > 0 ? c.evalEvery() : stepsPerEpoch;
         LrSchedule schedule = schedule(c, totalSteps);
-        AdamW opt = AdamW.withHfDecayRule(AdamW.Config.defaults(c.weightDecay()));
+        AdamW opt = AdamW.withHfDecayRule(c.adam());
+        Objective.Selection selection = obj.selection(c.select());
+        String select = selection.metric();
 
         long step = 0;
         Double best = null;
@@ -124,7 +131,7 @@ public final class Trainer {
         if (latest.isPresent()) {
             Checkpoint.Loaded ck = Checkpoint.read(latest.get());
             Checkpoint.State s = ck.state();
-            checkCompatible(s.config().get("train_config"), c, ck.dir());
+            checkCompatible(s.config().get("train_config"), c, obj.selectBy(), ck.dir());
             assign(params, ck.adapter(), ck.dir());
             opt.importState(ck.optimizer());
             step = s.step();
@@ -141,7 +148,6 @@ public final class Trainer {
         createGradientsQuietly(sd);
         long startStep = step;
         long tokens = 0;
-        String select = obj.selectBy();
         DropoutSeeder seeder = new DropoutSeeder();
         List<org.nd4j.autodiff.listeners.Listener> listenersBefore = new ArrayList<>(sd.getListeners());
         sd.addListeners(seeder);
@@ -185,14 +191,14 @@ public final class Trainer {
 
                 boolean evalNow = step % evalEvery == 0 || step == totalSteps;
                 if (evalNow) {
-                    Map<String, Double> m = obj.evaluate("dev", obj instanceof Objective.Seq2SeqLm ? evalDir(runDir, step) : null);
+                    Map<String, Double> m = obj.evaluate("dev", obj instanceof Objective.Seq2SeqLm ? evalDir(runDir, step) : null, c.labelSmoothing());
                     double value = m.get(select);
                     Map<String, Object> e = new LinkedHashMap<>();
                     e.put("step", step);
                     e.putAll(m);
                     e.put("epoch", epochOf(step, stepsPerEpoch));
                     evalHistory.add(e);
-                    if (best == null || (obj.higherIsBetter() ? value > best : value < best)) {
+                    if (best == null || (selection.higherIsBetter() ? value > best : value < best)) {
                         best = value;
                         bestStep = step;
                         writeBest(run.bestDir(), params, step, select, value);
@@ -221,20 +227,33 @@ public final class Trainer {
         Path finalDir = obj instanceof Objective.Seq2SeqLm ? runDir.resolve("evals").resolve("final") : null;
         for (String split : obj.evalSplits()) {
             // the best parameters were scored on dev when chosen (seq2seq: its predictions are in evals/step-N);
-            // evaluation is deterministic, so that score stands
+            // evaluation is deterministic, so that score and the other metrics of that evaluation stand
             if (split.equals("dev") && best != null) {
                 finals.put(split, best);
+                Map<String, Object> chosen = evalAt(evalHistory, bestStep);
+                if (chosen != null) chosen.forEach((k, v) -> {
+                    if (!k.equals("step") && !k.equals("epoch")) finals.put(split + "_" + k, ((Number) v).doubleValue());
+                });
                 continue;
             }
-            Map<String, Double> m = obj.evaluate(split, finalDir);
+            Map<String, Double> m = obj.evaluate(split, finalDir, c.labelSmoothing());
             finals.put(split, m.get(select));
-            if (finalDir != null) m.forEach((k, v) -> finals.put(split + "_" + k, v));
+            m.forEach((k, v) -> finals.put(split + "_" + k, v));
         }
         double tps = tokens / Math.max(trainSeconds, 1e-9);
         TrainResult result = new TrainResult(best == null ? Double.NaN : best, bestStep == null ? -1 : bestStep, finals, step,
                 (System.nanoTime() - t0) / 1e9, tps);
-        report(obj, applied, c, provenance, evalHistory, lossHistory, result, step - startStep).write(runDir);
+        report(obj, applied, c, select, provenance, evalHistory, lossHistory, result, step - startStep).write(runDir);
         return result;
+    }
+
+    /**
+     * {@code c} with its selection checked against the objective (a name it does not evaluate is refused before
+     * anything runs) and the objective's own metric written as null, so that naming it changes no run's identity.
+     */
+    static TrainConfig selecting(Objective obj, TrainConfig c) {
+        obj.selection(c.select());
+        return c.select() != null && c.select().equals(obj.selectBy()) ? c.withSelect(null) : c;
     }
 
     /** {@code runDir/evals/step-N}: one evaluation's predictions and metrics. */
@@ -286,11 +305,21 @@ public final class Trainer {
         return l;
     }
 
-    /** Accuracy of argmax(logits) on {@code ds}, without dropout, in batches of {@code batchSize}. */
+    /** Accuracy of argmax(logits) on {@code ds}, without dropout, in batches of {@code batchSize}; no loss. */
     public static Evaluation evaluate(EncoderGraph graph, Dataset ds, Batcher batcher, int batchSize) {
+        return evaluate(graph, ds, batcher, batchSize, null);
+    }
+
+    /**
+     * The same, and on a labelled set the mean over examples of the graph's loss with targets smoothed by
+     * {@code labelSmoothing} (the training loss without dropout); null skips the loss.
+     */
+    public static Evaluation evaluate(EncoderGraph graph, Dataset ds, Batcher batcher, int batchSize, Double labelSmoothing) {
         SameDiff sd = graph.sameDiff();
         int[] preds = new int[ds.size()];
         int correct = 0;
+        boolean withLoss = labelSmoothing != null && ds.isLabeled() && ds.size() > 0;
+        double lossSum = 0;
         // batches of similar length pad less; predictions go back to dataset order
         int[] len = lengths(ds);
         Integer[] byLength = new Integer[ds.size()];
@@ -302,7 +331,14 @@ public final class Trainer {
             for (int i = from; i < to; i++) ex.add(ds.get(byLength[i]));
             org.petl.core.site.NativeMemory.releaseUnreachable();
             Map<String, INDArray> ph = batcher.encode(ex).placeholders(graph.config(), graph.keepProbability(false));
-            Map<String, INDArray> out = sd.output(ph, "logits");
+            Map<String, INDArray> out;
+            if (withLoss) {
+                ph.put("labels", targets(ex.stream().mapToInt(Example::label).toArray(), graph.options().head().numLabels(), labelSmoothing));
+                out = sd.output(ph, "logits", "loss");
+                lossSum += out.get("loss").getDouble(0) * ex.size();   // the graph's loss is a mean over the batch
+            } else {
+                out = sd.output(ph, "logits");
+            }
             float[][] logits = out.get("logits").toFloatMatrix();
             release(ph.values());
             release(out.values());
@@ -313,7 +349,7 @@ public final class Trainer {
                 if (ex.get(i).label() == arg) correct++;
             }
         }
-        return new Evaluation(ds.isLabeled() ? (double) correct / ds.size() : Double.NaN, preds);
+        return new Evaluation(ds.isLabeled() ? (double) correct / ds.size() : Double.NaN, withLoss ? lossSum / ds.size() : Double.NaN, preds);
     }
 
     /** Soft targets (1−ε)·onehot + ε/C, [B, C]: with the graph's −Σ t·log p this is PyTorch's label-smoothed CE. */
@@ -356,6 +392,13 @@ public final class Trainer {
         m.put("step", step);
         m.put(key, value);
         return m;
+    }
+
+    /** The evaluation of {@code step} in the history (null if it is not there). */
+    private static Map<String, Object> evalAt(List<Map<String, Object>> history, Long step) {
+        if (step == null) return null;
+        for (Map<String, Object> e : history) if (((Number) e.get("step")).longValue() == step) return e;
+        return null;
     }
 
     @SuppressWarnings("unchecked")
@@ -401,22 +444,38 @@ public final class Trainer {
                 Map.of("format", "petl-adapter", "step", Long.toString(step), "dev_" + metricName, Double.toString(metric)));
     }
 
-    /** A resumed run must train with the same hyperparameters; only where it stops may differ. */
-    private static void checkCompatible(Object saved, TrainConfig c, Path dir) {
+    /**
+     * A resumed run must train with the same hyperparameters; only where it stops may differ. Keys that
+     * {@link TrainConfig#toMap()} leaves out at their defaults are compared at those defaults, so the refusal names
+     * what changed ("adam_beta2 0.999 -> 0.98"), and an explicit default equals an omitted one.
+     */
+    @SuppressWarnings("unchecked")
+    private static void checkCompatible(Object saved, TrainConfig c, String defaultSelect, Path dir) {
         if (saved == null) throw new IllegalStateException(dir + " has no train_config to resume with");
         try {
             // through JSON both ways, so number types compare equal (42 int vs 42L)
-            Map<?, ?> was = JSON.readValue(JSON.writeValueAsString(saved), Map.class);
-            Map<?, ?> now = JSON.readValue(JSON.writeValueAsString(c.toMap()), Map.class);
-            was.remove("max_steps");
-            now.remove("max_steps");
-            if (!was.equals(now)) throw new IllegalStateException("cannot resume from " + dir + ": it was trained with " + was + ", this run asks for " + now);
+            Map<String, Object> was = withDefaults(JSON.readValue(JSON.writeValueAsString(saved), Map.class), defaultSelect);
+            Map<String, Object> now = withDefaults(JSON.readValue(JSON.writeValueAsString(c.toMap()), Map.class), defaultSelect);
+            String diff = RunFolder.differences(was, now);
+            if (!diff.isEmpty()) {
+                throw new IllegalStateException("cannot resume from " + dir + ": it was trained with other settings (" + diff
+                        + "); resume with the same options, or start a new run with another --out");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static MetricsReport report(Objective obj, org.petl.core.method.AppliedMethod applied, TrainConfig tc, Map<String, Object> provenance,
+    private static Map<String, Object> withDefaults(Map<String, Object> m, String defaultSelect) {
+        Map<String, Object> out = new java.util.TreeMap<>(m);
+        out.putIfAbsent("adam_beta1", TrainConfig.ADAM_BETA1);
+        out.putIfAbsent("adam_beta2", TrainConfig.ADAM_BETA2);
+        out.putIfAbsent("adam_eps", TrainConfig.ADAM_EPS);
+        out.putIfAbsent("select", defaultSelect);
+        return out;
+    }
+
+    private static MetricsReport report(Objective obj, org.petl.core.method.AppliedMethod applied, TrainConfig tc, String select, Map<String, Object> provenance,
                                         List<Map<String, Object>> evals, List<Map<String, Object>> losses, TrainResult r, long sessionSteps) {
         MetricsReport rep = new MetricsReport();
         Map<String, Object> config = new LinkedHashMap<>(tc.toMap());
@@ -436,7 +495,6 @@ public final class Trainer {
         rep.seed("train", tc.seed());
         if (obj instanceof Objective.Classification cl) rep.seed("init", cl.graph().options().seed());
         obj.dataHashes().forEach(rep::dataHash);
-        String select = obj.selectBy();
         rep.devMetric(select);
         for (Map<String, Object> e : evals) {
             Map<String, Double> m = new LinkedHashMap<>();

@@ -93,7 +93,7 @@ class Seq2SeqTrainerTest {
         GenerationEvaluator gen = new GenerationEvaluator(new org.petl.models.generate.UncachedSteps(lm), batcher, GenerationConfig.bart(1, 8), 8);
         Objective.Seq2SeqLm obj = new Objective.Seq2SeqLm(lm.graph().sameDiff(), Seq2SeqLm.LOGITS, desc.vocab(), data, batcher,
                 lm.graph().keepProbability(true), maxTokens, 16, gen, Map.of("model", "tiny-bart"));
-        Map<String, Double> before = scoreBefore ? obj.evaluate("test", null) : Map.of();
+        Map<String, Double> before = scoreBefore ? obj.evaluate("test", null, cfg.labelSmoothing()) : Map.of();
         TrainResult r = Trainer.train(obj, a, cfg, Map.of("method", "lora:r=4,s=2"), dir, resume, (s, l) -> { });
         Map<String, float[]> p = new TreeMap<>();
         for (String n : a.trainable()) p.put(n, lm.graph().sameDiff().getArrForVarName(n).dup().data().asFloat());

@@ -68,6 +68,47 @@ class OptimTest {
         assertEquals(p2, q.get("w").getDouble(0), 1e-6);
     }
 
+    /**
+     * The paper's en-ro optimizer (β2 0.98, ε 1e-6) over five steps, against the update written out in doubles with
+     * both bias corrections. One large first gradient, then small ones: β2 decides how long it dominates v, and
+     * gradients of 1e-7 to 1e-5 put ε at the size of sqrt(v̂), so an ignored β2 or ε would show.
+     */
+    @Test
+    void adamWWithTheEnRoBetaAndEpsilonFollowsTheFormula() {
+        double lr = 1e-3, wd = 0.01, b1 = 0.9, b2 = 0.98, eps = 1e-6;
+        double[][] grads = {{3e-5, -1e-4, 2e-7}, {-2e-6, 4e-6, 1e-7}, {5e-6, 1e-6, -3e-7}, {1e-6, -8e-6, 2e-7}, {-4e-6, 2e-6, 5e-7}};
+        double[] start = {0.5, -0.25, 1.0};
+        AdamW opt = AdamW.withHfDecayRule(new AdamW.Config(b1, b2, eps, wd));
+        Map<String, INDArray> p = Map.of("w", vec(start));
+        double[] pr = start.clone(), m = new double[3], v = new double[3];
+        for (int t = 1; t <= grads.length; t++) {
+            opt.step(p, Map.of("w", vec(grads[t - 1])), lr);
+            double bc1 = 1 - Math.pow(b1, t), bc2 = 1 - Math.pow(b2, t);
+            for (int i = 0; i < 3; i++) {
+                double g = grads[t - 1][i];
+                pr[i] *= 1 - lr * wd;
+                m[i] = b1 * m[i] + (1 - b1) * g;
+                v[i] = b2 * v[i] + (1 - b2) * g * g;
+                pr[i] -= lr * (m[i] / bc1) / (Math.sqrt(v[i] / bc2) + eps);
+            }
+            assertVec(pr, p.get("w"), 1e-6);
+        }
+        // step 1 by hand for element 2: m̂ = g, sqrt(v̂) = |g|, so the step is lr·g/(|g| + ε) = 1e-3·2e-7/1.2e-6
+        AdamW once = AdamW.withHfDecayRule(new AdamW.Config(b1, b2, eps, wd));
+        Map<String, INDArray> r = Map.of("w", vec(start));
+        once.step(r, Map.of("w", vec(grads[0])), lr);
+        assertEquals(1.0 * (1 - 1e-5) - 1e-3 / 6, r.get("w").getDouble(2), 3e-7);
+        // PyTorch's β2 alone, or its ε alone, ends more than 1e-5 away: the tolerance above tells them apart
+        for (AdamW.Config other : new AdamW.Config[]{new AdamW.Config(b1, 0.999, eps, wd), new AdamW.Config(b1, b2, 1e-8, wd)}) {
+            AdamW o = AdamW.withHfDecayRule(other);
+            Map<String, INDArray> q = Map.of("w", vec(start));
+            for (double[] g : grads) o.step(q, Map.of("w", vec(g)), lr);
+            double far = 0;
+            for (int i = 0; i < 3; i++) far = Math.max(far, Math.abs(q.get("w").getDouble(i) - pr[i]));
+            assertTrue(far > 1e-5, other + " ends only " + far + " away");
+        }
+    }
+
     @Test
     void weightDecaySkipsBiasesAndLayerNorm() {
         AdamW opt = AdamW.withHfDecayRule(AdamW.Config.defaults(0.5));

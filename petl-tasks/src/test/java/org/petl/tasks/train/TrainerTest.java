@@ -225,6 +225,88 @@ class TrainerTest {
         }
     }
 
+    /**
+     * β1, β2 and ε of the train config are the optimizer's: after one step (no decay, constant lr) the checkpoint's
+     * moments are m = (1−β1)·g and v = (1−β2)·g², and every parameter moved by lr·g/(|g| + ε).
+     */
+    @Test
+    void adamSettingsReachTheOptimizer(@TempDir Path dir) {
+        double lr = 2e-3, b1 = 0.8, b2 = 0.98, eps = 1e-3;
+        TrainConfig c = new TrainConfig(4, lr, 8, 1, 0, 0, 1.0, 0, 100, 3L, "constant", 1L, b1, b2, eps, null);
+        TrainJob j = job(LORA, 0.0, c);
+        Map<String, float[]> before = trainables(j);
+        Trainer.train(j, dir, false);
+        Checkpoint.Loaded ck = Checkpoint.read(dir.resolve("checkpoint-1"));
+        assertEquals(0.98, ((Map<?, ?>) ck.state().config().get("train_config")).get("adam_beta2"));
+        int moved = 0;
+        for (String n : before.keySet()) {
+            float[] m = ck.optimizer().get(n + AdamW.M_SUFFIX).data(), v = ck.optimizer().get(n + AdamW.V_SUFFIX).data();
+            float[] p0 = before.get(n), p1 = ck.adapter().get(n).data();
+            for (int i = 0; i < m.length; i++) {
+                double g = m[i] / (1 - b1), vWant = (1 - b2) * g * g;
+                assertEquals(vWant, v[i], 1e-5 * vWant + 1e-30, n + "[" + i + "]: v = (1-β2)·g²");
+                assertEquals(p0[i] - lr * g / (Math.abs(g) + eps), p1[i], 1e-6, n + "[" + i + "]: step lr·g/(|g|+ε)");
+                if (Math.abs(g) > 1e-4) moved++;
+            }
+        }
+        assertTrue(moved > 10, "only " + moved + " gradients above 1e-4");
+    }
+
+    /**
+     * {@code select loss}: every evaluation records the dev loss (label-smoothed as in training, a mean over
+     * examples), the best checkpoint is the lowest one, and the final metrics carry the best step's accuracy.
+     */
+    @Test
+    void selectLossKeepsTheLowestDevLoss(@TempDir Path dir) throws Exception {
+        TrainConfig c = small().withLr(3e-2).withEvalEvery(1).withLabelSmoothing(0.1).withMaxSteps(10L).withSelect("loss");
+        TrainJob j = job(LORA, 0.0, c);
+        TrainResult r = Trainer.train(j, dir, false);
+        com.fasterxml.jackson.databind.JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve(MetricsReport.METRICS_JSON).toFile());
+        com.fasterxml.jackson.databind.JsonNode history = m.get("eval_history");
+        assertEquals(10, history.size());
+        long argmin = -1;
+        double min = Double.POSITIVE_INFINITY, accAtMin = Double.NaN, maxLoss = 0;
+        for (com.fasterxml.jackson.databind.JsonNode e : history) {
+            double loss = e.get("metrics").get("loss").asDouble();
+            assertTrue(e.get("metrics").has("accuracy"), e.toString());
+            maxLoss = Math.max(maxLoss, loss);
+            if (loss < min) {
+                min = loss;
+                argmin = e.get("step").asLong();
+                accAtMin = e.get("metrics").get("accuracy").asDouble();
+            }
+        }
+        assertTrue(maxLoss > min, "the dev loss changed over the run");
+        assertEquals(argmin, r.bestStep());
+        assertEquals(min, r.bestDevMetric(), 0);
+        assertEquals(min, m.get("final").get("best_dev_loss").asDouble(), 0);
+        assertEquals(accAtMin, r.finalMetrics().get("dev_accuracy"), 0);
+        assertTrue(r.finalMetrics().containsKey("test_accuracy") && r.finalMetrics().containsKey("test_loss"), r.finalMetrics().toString());
+        assertEquals("loss", m.get("config").get("select").asText());
+        // the graph now holds the best parameters: their dev loss by the reference cross entropy is the selected one
+        List<Example> dev = data.dev().examples();
+        Map<String, INDArray> ph = BATCHER.encode(dev).placeholders(CFG, 1f);
+        INDArray logits = j.graph().sameDiff().output(ph, "logits").get("logits");
+        assertEquals(CrossEntropy.labelSmoothed(logits, dev.stream().mapToInt(Example::label).toArray(), 0.1), min, 1e-5);
+    }
+
+    @Test
+    void resumeWithOtherAdamSettingsOrSelectionIsRefused(@TempDir Path dir) {
+        TrainConfig c = small().withEvalEvery(2).withMaxSteps(2L).withAdam(0.9, 0.98, 1e-6);
+        Trainer.train(job(LORA, 0.0, c), dir, false);
+        Map<String, TrainConfig> changed = Map.of("adam_beta2 0.98 -> default", c.withAdam(0.9, 0.999, 1e-6), "adam_eps", c.withAdam(0.9, 0.98, 1e-8),
+                "adam_beta1", c.withAdam(0.8, 0.98, 1e-6), "select default -> loss", c.withSelect("loss"));
+        changed.forEach((what, other) -> {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Trainer.train(job(LORA, 0.0, other.withMaxSteps(4L)), dir, true));
+            assertTrue(e.getMessage().startsWith("cannot resume") && !e.getMessage().contains("\n") && e.getMessage().contains(what), e.getMessage());
+        });
+        // the same settings resume; naming the task's own metric changes nothing
+        assertEquals(4, Trainer.train(job(LORA, 0.0, c.withSelect("accuracy").withMaxSteps(4L)), dir, true).steps());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> Trainer.train(job(LORA, 0.0, c.withSelect("rouge2")), dir.resolve("bad"), false));
+        assertEquals("--select rouge2: toy selects by accuracy or loss", bad.getMessage());
+    }
+
     /** Off-heap memory stays flat over a long loop: SameDiff's per-step arrays are freed, not left to the GC. */
     @Test
     @org.junit.jupiter.api.Tag("slow")
