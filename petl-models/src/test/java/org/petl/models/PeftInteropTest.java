@@ -248,7 +248,7 @@ class PeftInteropTest {
         INDArray before = logits(g);
         AdapterFiles.Written w = AdapterFiles.save(a, dir, "minilm-l6");
         assertEquals("PREFIX_TUNING", w.peftType());
-        assertTrue(String.join(" ", w.notes()).contains("shifts the real tokens' positions"), w.notes().toString());
+        assertTrue(String.join(" ", w.notes()).contains("numbers the real tokens from l") && w.notes().toString().contains("positions=shifted"), w.notes().toString());
         JsonNode cfg = JSON.readTree(dir.resolve(AdapterFiles.CONFIG).toFile());
         cfg.fieldNames().forEachRemaining(f -> assertTrue(PREFIX_FIELDS_0_6.contains(f), "PrefixTuningConfig has no field '" + f + "'"));
         assertEquals("SEQ_CLS", cfg.path("task_type").asText());
@@ -267,8 +267,18 @@ class PeftInteropTest {
         INDArray v3 = g.sameDiff().getArrForVarName("prefix.encoder.layer.3.self_attn.heads.value");
         assertEquals(v3.getFloat(2, 100), p.data()[2 * 6 * 2 * 384 + 7 * 384 + 100], 0f);
         assertTrue(diff(before, reload(dir, true)) <= 1e-5);
+        // by PEFT's rules alone the folder is what PEFT computes: the same tables with the real tokens numbered from l
         Files.delete(dir.resolve(AdapterFiles.PETL_CONFIG));
-        assertTrue(diff(before, reload(dir, true)) <= 1e-5, "PEFT-rules reload: " + diff(before, reload(dir, true)));
+        EncoderGraph shifted = graph(true);
+        Map<String, INDArray> tables = new HashMap<>();
+        a.added().keySet().forEach(n -> tables.put(n, g.sameDiff().getArrForVarName(n).dup()));
+        Rewriter.apply(shifted, Methods.parse("prefix:l=4,mid=0,positions=shifted"), 0, tables);
+        for (String n : List.of("pooler.dense.weight", "pooler.dense.bias", "classifier.weight", "classifier.bias")) {
+            shifted.sameDiff().getArrForVarName(n).assign(g.sameDiff().getArrForVarName(n));
+        }
+        INDArray peft = reload(dir, true);
+        assertTrue(diff(logits(shifted), peft) <= 1e-5, "PEFT-rules reload vs the shifted prefix: " + diff(logits(shifted), peft));
+        assertTrue(diff(before, peft) > 1e-4, "the unshifted prefix is not what PEFT computes");
     }
 
     @Test

@@ -116,7 +116,21 @@ public record RunSetup(String model, String task, Path data, String methodSpec, 
             if (taskData != null) AdapterFiles.requireComplete(adapterDir, applied, loaded);   // eval: a run's own adapter holds everything
             AdapterFiles.assignBase(graph, loaded.base(), adapterDir);
         }
-        return new Built(pretrained, graph, applied, new TokenizerBatcher(pretrained.tokenizer(), maxLength));
+        return new Built(pretrained, graph, applied, new TokenizerBatcher(pretrained.tokenizer(), shiftedMaxLength(pretrained, applied.method(), maxLength)));
+    }
+
+    /** With {@code positions=shifted} the real tokens start at position l, so inputs leave l positions free. */
+    static int shiftedMaxLength(PretrainedEncoder pretrained, PetlMethod method, int maxLength) {
+        int shift = 0;
+        for (org.petl.core.method.Modification m : method.modifications()) {
+            if (m instanceof org.petl.core.method.Modification.PositionShift ps && ps.stacks().contains(org.petl.core.site.Site.Stack.ENCODER)) shift += ps.l();
+        }
+        int room = pretrained.config().maxTokens() - shift;
+        if (shift == 0 || maxLength <= room) return maxLength;
+        if (TOLD.add(pretrained.name() + "/" + maxLength + "/shift" + shift)) {
+            System.err.println("note: positions=shifted numbers tokens from " + shift + ", so inputs are truncated to " + room + " tokens");
+        }
+        return room;
     }
 
     private static final java.util.Set<String> TOLD = java.util.concurrent.ConcurrentHashMap.newKeySet();

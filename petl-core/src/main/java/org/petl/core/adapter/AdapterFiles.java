@@ -93,10 +93,7 @@ public final class AdapterFiles {
             ex.entries().forEach(e -> placed.addAll(e.graphNames()));
             HfLayout layout = g.hfLayout().orElseThrow();
             if (!layout.headMaps()) notes.add(layout.headNote() + "; the head is in " + EXTRA);
-            if (ex.config().path("peft_type").asText().equals("PREFIX_TUNING")) {
-                notes.add("PEFT's prefix forward on BERT/RoBERTa shifts the real tokens' positions by l (past_key_values_length) and ignores "
-                        + "position_ids; petl does not shift, so PEFT's outputs differ from petl's by that shift");
-            }
+            if (ex.note() != null) notes.add(ex.note());
         } else {
             notes.add("method '" + applied.method().spec() + "' has no PEFT equivalent (" + why + "): petl-only folder (" + PETL_CONFIG + " + " + WEIGHTS + ")");
         }

@@ -14,6 +14,7 @@ import org.petl.core.method.Modification;
 import org.petl.core.method.Nonlinearity;
 import org.petl.core.method.PetlMethod;
 import org.petl.core.method.PrefixAttention;
+import org.petl.core.method.PrefixSource;
 import org.petl.core.site.Site;
 import org.petl.core.site.SiteGraph;
 import org.petl.core.tensor.HostTensor;
@@ -63,8 +64,12 @@ public final class PeftFormat {
         }
     }
 
-    /** What a PEFT export holds: adapter_config.json and the keys of adapter_model.safetensors. */
-    record Export(ObjectNode config, List<Entry> entries) {
+    /**
+     * What a PEFT export holds: adapter_config.json and the keys of adapter_model.safetensors.
+     *
+     * @param note what PEFT computes differently, or null when it computes exactly what petl does
+     */
+    record Export(ObjectNode config, List<Entry> entries, String note) {
     }
 
     // ------------------------------------------------------------------ export
@@ -75,7 +80,8 @@ public final class PeftFormat {
         if (applied.graph().hfLayout().isEmpty()) return "the model has no transformers equivalent petl knows";
         if (m.fullFineTuning()) return "full fine-tuning is not an adapter";
         if (m.modifications().isEmpty()) return "method '" + m.spec() + "' adds nothing for PEFT to load";
-        if (isPlainPrefix(applied)) return null;
+        Prefix prefix = prefix(applied);
+        if (prefix != null) return prefix.refusal();
         List<String> reasons = new ArrayList<>();
         Set<String> modules = new TreeSet<>();
         Double r = null, s = null;
@@ -96,16 +102,55 @@ public final class PeftFormat {
         return reasons.isEmpty() ? null : String.join("; ", new TreeSet<>(reasons));
     }
 
-    /** Prefix tuning PEFT's way: softmax prefix attention at every self-attention of an encoder, no query norm. */
-    static boolean isPlainPrefix(AppliedMethod applied) {
+    /**
+     * A method that is prefix tuning and nothing else: softmax prefix attention (scaled, no query norm, gated or
+     * concatenated) and optionally the {@link Modification.PositionShift} of {@code positions=shifted}.
+     *
+     * @param refusal null when PEFT's PREFIX_TUNING expresses it (see {@link #prefix}), else why not and what to use
+     * @param shifted the real tokens are numbered from l, as PEFT's forward numbers them
+     */
+    record Prefix(Modification.Delta part, PrefixAttention form, boolean shifted, String refusal) {
+    }
+
+    /**
+     * Null when the method is not prefix tuning alone. PEFT hands its table to the model as past_key_values
+     * ({@code peft_model.py} get_prompt); what the model does with them decides what PEFT computes:
+     * <ul>
+     *   <li>BERT/RoBERTa: every encoder self-attention attends over [P_k^(i); K], the real tokens numbered from l.
+     *   Any petl prefix at every encoder self-attention exports (its tables side by side); without
+     *   {@code positions=shifted} PEFT's outputs differ from petl's by the position shift, and the export says so;</li>
+     *   <li>BART/mBART (SEQ_2_SEQ_LM, two submodules): only the decoder's self-attention keeps its prefix (the
+     *   encoder gets none; BartAttention drops cross-attention past key/values whose length is not the source
+     *   length), decoder layer j reads pair 2j mod L of the table, the decoder tokens are numbered from l. Only
+     *   {@code places=decoder,tables=peft,positions=shifted} is that, so nothing else exports.</li>
+     * </ul>
+     */
+    static Prefix prefix(AppliedMethod applied) {
         PetlMethod m = applied.method();
-        if (m.modifications().size() != 1 || !(m.modifications().get(0) instanceof Modification.Delta d)) return false;
-        if (!(d.form() instanceof PrefixAttention p) || p.act() != Nonlinearity.SOFTMAX || !p.scaled() || p.normQuery()) return false;
-        if (!(d.composition() instanceof Composition.Gated)) return false;
+        List<Modification> mods = m.modifications();
+        if (mods.isEmpty() || mods.size() > 2 || !(mods.get(0) instanceof Modification.Delta d)) return null;
+        if (!(d.form() instanceof PrefixAttention p) || p.act() != Nonlinearity.SOFTMAX || !p.scaled() || p.normQuery()) return null;
+        if (!(d.composition() instanceof Composition.Gated)) return null;
+        Modification.PositionShift shift = null;
+        if (mods.size() == 2) {
+            if (!(mods.get(1) instanceof Modification.PositionShift ps) || ps.l() != p.l()) return null;
+            shift = ps;
+        }
         SiteGraph g = applied.graph();
-        if (g.layers(Site.Stack.DECODER) > 0) return false;   // encoder-decoder prefixes: two submodules, not written yet
+        Site.Stack stack = PrefixSource.PeftTable.stack(g);
         List<Site> sites = d.at().sites(g);
-        return sites.size() == g.layers(Site.Stack.ENCODER) && sites.stream().allMatch(x -> x.module() == Site.Module.SELF_ATTN);
+        boolean everySelf = sites.size() == g.layers(stack) && sites.stream().allMatch(x -> x.stack() == stack && x.module() == Site.Module.SELF_ATTN);
+        boolean shifted = shift != null && shift.stacks().contains(stack);
+        if (stack == Site.Stack.ENCODER) {
+            return new Prefix(d, p, shifted, everySelf ? null
+                    : "PEFT's prefix reaches all " + g.layers(stack) + " self-attentions of the encoder, this one " + sites.size() + " (no layers=)");
+        }
+        String use = "; for a PEFT export train prefix:mid=0,places=decoder,tables=peft,positions=shifted";
+        String why = null;
+        if (!everySelf) why = "PEFT's PREFIX_TUNING on " + g.hfLayout().map(HfLayout::modelType).orElse("BART") + " prefixes only the decoder's self-attention (no encoder prefix; transformers drops the cross-attention one)";
+        else if (!(p.source() instanceof PrefixSource.PeftTable)) why = "PEFT shares one prompt_embeddings table between decoder layers (layer j reads pair 2j mod num_layers)";
+        else if (!shifted || shift.stacks().contains(Site.Stack.ENCODER)) why = "PEFT numbers the decoder's tokens from l and the encoder's from 0";
+        return new Prefix(d, p, shifted, why == null ? null : why + use);
     }
 
     static Export export(AppliedMethod applied, String baseModel) {
@@ -113,23 +158,36 @@ public final class PeftFormat {
         HfLayout layout = g.hfLayout().orElseThrow();
         ObjectNode cfg = JSON.createObjectNode();
         List<Entry> entries = new ArrayList<>();
-        if (isPlainPrefix(applied)) {
-            Modification.Delta d = (Modification.Delta) applied.method().modifications().get(0);
-            PrefixAttention p = (PrefixAttention) d.form();
-            List<String> parts = new ArrayList<>();
-            for (Site site : d.at().sites(g)) {
-                String scope = d.name() + "." + site.name();
-                parts.add(scope + ".key");
-                parts.add(scope + ".value");
+        Prefix prefix = prefix(applied);
+        String note = null;
+        if (prefix != null) {
+            Modification.Delta d = prefix.part();
+            PrefixAttention p = prefix.form();
+            if (p.source() instanceof PrefixSource.PeftTable) {
+                entries.add(Entry.of(PROMPT_EMBEDDINGS, PrefixAttention.peftTableName(d.name()), false));
+            } else {
+                // an encoder's own tables, layer by layer: pair i of PEFT's table
+                List<String> parts = new ArrayList<>();
+                for (Site site : d.at().sites(g)) {
+                    String scope = d.name() + "." + site.name();
+                    parts.add(scope + ".key");
+                    parts.add(scope + ".value");
+                }
+                entries.add(new Entry(PROMPT_EMBEDDINGS, parts, false));
             }
-            entries.add(new Entry(PROMPT_EMBEDDINGS, parts, false));
+            if (!prefix.shifted()) {
+                note = "PEFT's prefix forward on " + layout.modelType() + " numbers the real tokens from l (past_key_values_length) and ignores "
+                        + "position_ids; this prefix numbers them from 0, so PEFT's outputs differ from petl's by that shift (train with positions=shifted for an exact export)";
+            }
             cfg.put("peft_type", "PREFIX_TUNING");
             common(cfg, layout, baseModel);
+            // _prepare_prompt_learning_config's values for this model: num_hidden_layers (BART: encoder_layers),
+            // hidden_size / d_model, num_attention_heads / encoder_attention_heads; _setup_prompt_encoder's submodules
             cfg.put("num_virtual_tokens", p.l());
             cfg.put("token_dim", g.hidden());
-            cfg.put("num_transformer_submodules", 1);
+            cfg.put("num_transformer_submodules", PrefixSource.PeftTable.submodules(g));
             cfg.put("num_attention_heads", g.heads());
-            cfg.put("num_layers", g.layers(Site.Stack.ENCODER));
+            cfg.put("num_layers", PrefixSource.PeftTable.layers(g));
             cfg.put("encoder_hidden_size", g.hidden());
             cfg.put("prefix_projection", false);
         } else {
@@ -180,7 +238,7 @@ public final class PeftFormat {
         } else if (!prompt) {
             cfg.putNull("modules_to_save");
         }
-        return new Export(cfg, entries);
+        return new Export(cfg, entries, note);
     }
 
     private static void common(ObjectNode cfg, HfLayout layout, String baseModel) {
@@ -202,10 +260,6 @@ public final class PeftFormat {
     static Imported read(JsonNode cfg, Map<String, HostTensor> tensors, SiteGraph g, String where) {
         String type = cfg.path("peft_type").asText("");
         HfLayout layout = g.hfLayout().orElseThrow(() -> new WeightFileException(where + ": this model has no transformers layout to read PEFT keys against"));
-        if (g.layers(Site.Stack.DECODER) > 0) {
-            throw new WeightFileException(where + ": reading PEFT folders onto encoder-decoders is not supported yet (petl's own exports of them load through "
-                    + AdapterFiles.PETL_CONFIG + ")");
-        }
         Map<String, INDArray> base = new LinkedHashMap<>();
         Map<String, HostTensor> rest = new LinkedHashMap<>(tensors);
         readHead(rest, layout, g, base, where);
@@ -291,7 +345,7 @@ public final class PeftFormat {
                 throw new WeightFileException(where + ": " + g.moduleName(site) + ": lora_A " + a.shapeString() + " / lora_B " + b.shapeString() + " do not have rank r=" + r);
             }
             boolean ffn = site.module() == Site.Module.FFN;
-            if (!ffn && site.module() != Site.Module.SELF_ATTN) throw new WeightFileException(where + ": LoRA on " + site + " is not supported");
+            if (!ffn && !site.isAttention()) throw new WeightFileException(where + ": LoRA on " + site + " is not supported");
             String part = ffn ? "lora_ffn" : "lora";
             (ffn ? ffnByLayer : attnByLayer).computeIfAbsent(site.layer(), x -> EnumSet.noneOf(Site.Point.class)).add(site.point());
             if (!ffn) attnPoints.add(site.point());
@@ -322,19 +376,55 @@ public final class PeftFormat {
             specs.add("lora:" + num + ",targets=" + t + layers(layersByPart.get("lora"), g));
         }
         if (!ffnByLayer.isEmpty()) specs.add("lora:" + num + ",targets=ffn,name=lora_ffn" + layers(layersByPart.get("lora_ffn"), g));
-        return new Imported(Methods.parse(String.join("+", specs)), added, base);
+        PetlMethod method = Methods.parse(String.join("+", specs));
+        // petl's targets act on every attention of every stack (BART: encoder, decoder and cross-attention alike):
+        // the folder must adapt exactly what the spec does, or the import would add or drop updates
+        Set<String> spec = new TreeSet<>(), folder = new TreeSet<>();
+        for (Modification mod : method.modifications()) {
+            try {
+                for (Site x : ((Modification.Delta) mod).at().sites(g)) spec.add(g.moduleName(x));
+            } catch (org.petl.core.method.MethodSpecException e) {
+                throw new WeightFileException(where + ": " + e.getMessage());
+            }
+        }
+        for (Site x : found.keySet()) folder.add(g.moduleName(x));
+        if (!spec.equals(folder)) {
+            Set<String> missing = new TreeSet<>(spec), extra = new TreeSet<>(folder);
+            missing.removeAll(folder);
+            extra.removeAll(spec);
+            String which = !missing.isEmpty() ? "lacks " + first(missing) : "also adapts " + first(extra);
+            throw new WeightFileException(where + ": the folder's LoRA modules are no petl lora spec: '" + method.spec() + "' adapts the same points of every "
+                    + "attention of every stack, the folder " + which);
+        }
+        return new Imported(method, added, base);
     }
 
+    private static String first(Set<String> names) {
+        return names.iterator().next() + (names.size() > 1 ? " (and " + (names.size() - 1) + " more)" : "");
+    }
+
+    /** The {@code layers=} of a spec: none when every layer of every stack is adapted. */
     private static String layers(Set<Integer> layers, SiteGraph g) {
-        if (layers.size() == g.layers(Site.Stack.ENCODER)) return "";
+        int all = Math.max(g.layers(Site.Stack.ENCODER), g.layers(Site.Stack.DECODER));
+        if (layers.size() == all) return "";
         return ",layers=" + String.join(";", layers.stream().map(String::valueOf).toList());
     }
 
+    /**
+     * PEFT's table as PEFT's forward uses it: {@code prefix:tables=peft,positions=shifted} (the decoder's
+     * self-attention, {@code places=decoder}, on encoder-decoders), so the outputs are PEFT's.
+     */
     private static Imported readPrefix(JsonNode cfg, Map<String, HostTensor> tensors, SiteGraph g, Map<String, INDArray> base, String where) {
-        int l = cfg.path("num_virtual_tokens").asInt(0), layers = g.layers(Site.Stack.ENCODER), d = g.hidden();
+        int l = cfg.path("num_virtual_tokens").asInt(0), layers = PrefixSource.PeftTable.layers(g), d = g.hidden();
         if (l <= 0) throw new WeightFileException(where + ": num_virtual_tokens must be positive");
-        if (cfg.path("num_transformer_submodules").asInt(1) != 1) throw new WeightFileException(where + ": num_transformer_submodules="
-                + cfg.path("num_transformer_submodules").asInt() + " is for encoder-decoders, this model is an encoder");
+        int submodules = PrefixSource.PeftTable.submodules(g);
+        JsonNode sub = cfg.path("num_transformer_submodules");
+        // _setup_prompt_encoder: an unset count is 2 for SEQ_2_SEQ_LM, else 1
+        int given = sub.isIntegralNumber() ? sub.asInt() : cfg.path("task_type").asText("").equals("SEQ_2_SEQ_LM") ? 2 : 1;
+        if (given != submodules) {
+            throw new WeightFileException(where + ": num_transformer_submodules=" + given + ", petl reads " + submodules + " on "
+                    + (submodules == 2 ? "an encoder-decoder (task_type SEQ_2_SEQ_LM)" : "an encoder"));
+        }
         check(cfg, "num_layers", layers, where);
         check(cfg, "token_dim", d, where);
         check(cfg, "num_attention_heads", g.heads(), where);
@@ -343,18 +433,12 @@ public final class PeftFormat {
         if (!tensors.isEmpty()) throw new WeightFileException(where + ": unexpected tensors " + tensors.keySet() + " for a prefix-tuning adapter");
         if (!p.sameShape(l, 2L * layers * d)) {
             throw new WeightFileException(where + ": prompt_embeddings has shape " + p.shapeString() + ", expected [" + l + ", " + (2L * layers * d)
-                    + "] (prefix_projection=true in inference mode saves the MLP input, not the prefixes)");
+                    + "] (num_virtual_tokens, num_layers·2·token_dim)");
         }
-        INDArray all = Nd4j.create(p.data(), p.shape(), 'c');
         Map<String, INDArray> added = new LinkedHashMap<>();
-        for (int i = 0; i < layers; i++) {
-            String scope = "prefix." + Site.encoder(i, Site.Module.SELF_ATTN, Site.Point.HEADS).name();
-            added.put(scope + ".key", all.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                    org.nd4j.linalg.indexing.NDArrayIndex.interval((long) 2 * i * d, (long) (2 * i + 1) * d)).dup('c'));
-            added.put(scope + ".value", all.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                    org.nd4j.linalg.indexing.NDArrayIndex.interval((long) (2 * i + 1) * d, (long) (2 * i + 2) * d)).dup('c'));
-        }
-        return new Imported(Methods.parse("prefix:l=" + l + ",mid=0"), added, base);
+        added.put(PrefixAttention.peftTableName("prefix"), Nd4j.create(p.data(), p.shape(), 'c'));
+        String spec = "prefix:l=" + l + (submodules == 2 ? ",places=decoder" : "") + ",positions=shifted,tables=peft";
+        return new Imported(Methods.parse(spec), added, base);
     }
 
     private static void check(JsonNode cfg, String field, int expected, String where) {

@@ -194,7 +194,7 @@ public record ModelDescription(String name, Family family, int encoderLayers, in
             case SELF_ATTN, CROSS_ATTN -> List.of(Point.RESIDUAL, Point.INPUT, Point.CONTEXT, Point.Q, Point.K, Point.V, Point.KEYS,
                     Point.VALUES, Point.MASK, Point.SCORES, Point.HEADS, Point.OUTPUT, Point.DROPPED);
             case FFN -> List.of(Point.RESIDUAL, Point.INPUT, Point.HIDDEN_PRE, Point.HIDDEN, Point.OUTPUT, Point.DROPPED);
-            case EMBEDDINGS -> List.of(Point.MASK, Point.SUM);
+            case EMBEDDINGS -> List.of(Point.MASK, Point.POSITIONS, Point.SUM);
         };
     }
 

@@ -82,8 +82,9 @@ public final class Methods {
      *   "bias": true, "init": "normal"}, "site": {"stacks": ["encoder"], "modules": ["ffn"], "points": ["output"],
      *   "layers": [0, 1]}, "insertion": "parallel", "composition": {"type": "scaled", "s": 2}}]}</pre>
      * Forms: bottleneck (r, act, layer_norm none|before|after, bias, init, input_dropout, dropout), prefix_attention
-     * (l, act, scaled, norm_query, mid, dropout). Compositions: add, scaled (s), learned_scale (init), gated (execution explicit|concat).
-     * Also {"type": "prompt", "l": 10} and {"type": "bitfit"} entries.
+     * (l, act, scaled, norm_query, mid, tables own|peft, dropout). Compositions: add, scaled (s), learned_scale (init), gated
+     * (execution explicit|concat). Also {"type": "prompt", "l": 10}, {"type": "bitfit"} and {"type": "position_shift",
+     * "l": 10, "stacks": ["decoder"]} entries.
      */
     public static PetlMethod fromJsonFile(Path file) {
         JsonNode root;
@@ -108,9 +109,11 @@ public final class Methods {
                 switch (type) {
                     case "prompt" -> out.add(new Modification.PromptTuning(name, size(m, "l", null)));
                     case "bitfit" -> out.add(new Modification.BiasTuning(name));
+                    case "position_shift" -> out.add(new Modification.PositionShift(name, size(m, "l", null),
+                            enums(Site.Stack.class, m.path("stacks"), EnumSet.allOf(Site.Stack.class))));
                     case "delta" -> out.add(new Modification.Delta(name, form(m.path("form")), placement(m.path("site")),
                             enumOf(Insertion.class, m.path("insertion").asText("parallel")), composition(m.path("composition"))));
-                    default -> throw new MethodSpecException("unknown type '" + type + "' (delta, prompt, bitfit)");
+                    default -> throw new MethodSpecException("unknown type '" + type + "' (delta, prompt, bitfit, position_shift)");
                 }
             } catch (MethodSpecException e) {
                 throw new MethodSpecException(at + ": " + e.getMessage());
@@ -128,7 +131,8 @@ public final class Methods {
                     f.path("input_dropout").asDouble(0), f.path("dropout").asDouble(0));
             case "prefix_attention" -> new PrefixAttention(size(f, "l", null), Nonlinearity.parse(f.path("act").asText("softmax")),
                     f.path("scaled").asBoolean(true), f.path("norm_query").asBoolean(false),
-                    size(f, "mid", 0) > 0 ? new PrefixSource.Mlp(size(f, "mid", 0))
+                    f.path("tables").asText("own").equals("peft") ? new PrefixSource.PeftTable()
+                            : size(f, "mid", 0) > 0 ? new PrefixSource.Mlp(size(f, "mid", 0))
                             : new PrefixSource.Direct(f.path("init").asText("random").equals("tokens")), f.path("dropout").asDouble(0));
             default -> throw new MethodSpecException("form.type '" + type + "' is not bottleneck or prefix_attention");
         };

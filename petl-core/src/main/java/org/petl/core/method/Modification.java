@@ -26,7 +26,7 @@ import java.util.Set;
  * kind of part is one class the compiler checks for all of them.
  */
 public sealed interface Modification permits Modification.Delta, Modification.PromptTuning, Modification.BiasTuning,
-        Modification.Structural {
+        Modification.PositionShift, Modification.Structural {
 
     /** Names the parameters of this modification: {@code name.site...}. Unique within a method. */
     String name();
@@ -106,6 +106,11 @@ public sealed interface Modification permits Modification.Delta, Modification.Pr
                 if (form instanceof PrefixAttention pa && pa.source() instanceof PrefixSource.Mlp) {
                     stored += 2L * pa.l() * out;      // collapsed tables
                     if (generators.add(s.stack() + "/" + s.module())) trainable += pa.generatorParameters(arch.hidden(), arch.layers(s.stack()));
+                }
+                if (form instanceof PrefixAttention pa && pa.source() instanceof PrefixSource.PeftTable && generators.add("peft")) {
+                    long table = 2L * pa.l() * arch.layers(Site.Stack.ENCODER) * arch.hidden();   // PEFT's whole table, unread pairs included
+                    trainable += table;
+                    stored += table;
                 }
             }
             return new ParameterReport.Counts(formula, trainable, stored);
@@ -222,6 +227,73 @@ public sealed interface Modification permits Modification.Delta, Modification.Pr
         @Override
         public String describe() {
             return name + ": the base model's biases train";
+        }
+    }
+
+    /**
+     * The real tokens of the given stacks numbered from l instead of 0: what transformers does when a prefix of l
+     * slots comes in as past_key_values (BERT's and BART's position ids start at past_key_values_length, RoBERTa's
+     * are offset by it), so that a prefix part beside this one computes exactly what PEFT's PREFIX_TUNING computes.
+     * Adds l to the position rows at the stacks' {@code embeddings.positions} sites; rows past the table are held at
+     * its last row (inputs must leave l positions free, as they must in transformers).
+     */
+    record PositionShift(String name, int l, Set<Site.Stack> stacks) implements Modification {
+        public PositionShift {
+            if (l <= 0) throw new MethodSpecException("position shift l must be positive, got " + l);
+            stacks = Set.copyOf(stacks);
+            if (stacks.isEmpty()) throw new MethodSpecException("a position shift needs a stack");
+        }
+
+        @Override
+        public List<Site> plan(SiteGraph g, String where) {
+            List<Site> sites = new ArrayList<>();
+            for (Site s : g.sites()) {
+                if (s.module() == Site.Module.EMBEDDINGS && s.point() == Point.POSITIONS && stacks.contains(s.stack())) sites.add(s);
+            }
+            if (sites.isEmpty()) throw new MethodSpecException(where + ": " + g.describeModel() + " has no position ids to shift in " + stackNames());
+            if (l >= g.maxPositions()) throw new MethodSpecException(where + ": l=" + l + " leaves no room in the model's " + g.maxPositions() + " positions");
+            return sites;
+        }
+
+        /** Replaces the position rows; a second shift of the same stack would depend on the order, so it conflicts. */
+        @Override
+        public Footprint footprint(Site site) {
+            return new Footprint(Footprint.Stage.EXTEND, Set.of(), Set.of(site), false, false);
+        }
+
+        @Override
+        public String scope(Site site) {
+            return name + "." + site.stack().name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        @Override
+        public void apply(BuildContext ctx) {
+            SiteGraph g = ctx.graph();
+            SameDiff sd = g.sameDiff();
+            Site site = ctx.site();
+            Set<String> before = GraphSurgery.ops(sd);
+            SDVariable rows = g.site(site).orElseThrow();
+            // every scheme's row is linear in the position (t, t + 2, pad + 1 + t), so position t + l is row + l
+            org.nd4j.linalg.api.buffer.DataType t = rows.dataType();
+            SDVariable shifted = sd.math.min(rows.add(sd.constant(Nd4j.scalar(t, l))), sd.constant(Nd4j.scalar(t, g.positionTableRows() - 1)));
+            shifted = sd.identity(ctx.scope(), shifted);
+            GraphSurgery.rewire(sd, rows, shifted, before);
+            g.rebind(site, shifted);
+        }
+
+        @Override
+        public ParameterReport.Counts count(Architecture arch) {
+            return new ParameterReport.Counts(0, 0, 0);
+        }
+
+        @Override
+        public String describe() {
+            return name + ": the " + stackNames() + " number real tokens from " + l + " (positions shifted past the prefix, as transformers with "
+                    + l + " past keys/values)";
+        }
+
+        private String stackNames() {
+            return String.join(" and ", stacks.stream().sorted().map(x -> x.name().toLowerCase(java.util.Locale.ROOT)).toList());
         }
     }
 

@@ -70,6 +70,20 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
         for (Site s : sites) {
             if (!s.isAttention() || s.point() != Site.Point.HEADS) throw new MethodSpecException(where + ": prefix attention acts on attention heads, not on " + s);
         }
+        if (source instanceof PrefixSource.PeftTable) {
+            Site.Stack stack = PrefixSource.PeftTable.stack(g);
+            java.util.List<Site> peft = new java.util.ArrayList<>();
+            for (int i = 0; i < g.layers(stack); i++) peft.add(new Site(stack, i, Site.Module.SELF_ATTN, Site.Point.HEADS));
+            if (!new java.util.HashSet<>(sites).equals(new java.util.HashSet<>(peft))) {
+                throw new MethodSpecException(where + ": tables=peft is PEFT's one prompt_embeddings table, which reaches every " + stack.name().toLowerCase()
+                        + " self-attention and nothing else" + (stack == Site.Stack.DECODER ? " (use places=decoder, no layers=)" : " (no layers=)"));
+            }
+            int layers = PrefixSource.PeftTable.layers(g);
+            if (stack == Site.Stack.DECODER && g.layers(stack) > layers) {
+                throw new MethodSpecException(where + ": PEFT splits its table into num_layers=" + layers + " past key/values (the encoder's layers), fewer than the decoder's "
+                        + g.layers(stack) + " layers");
+            }
+        }
     }
 
     @Override
@@ -82,6 +96,15 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
         int d = ctx.graph().hidden();
         Site s = ctx.site();
         String base = ctx.scope();
+        if (source instanceof PrefixSource.PeftTable) {
+            // one stored table for the whole model; the sites read their pair of it, shared where PEFT shares
+            String table = peftTableName(base.substring(0, base.indexOf('.')));
+            long width = 2L * PrefixSource.PeftTable.layers(ctx.graph()) * d;
+            SDVariable all = ctx.shared(table, () -> ctx.param(table, table, false, true, Init.NORMAL, l, width));
+            long p = PrefixSource.PeftTable.pair(ctx.graph(), s);
+            return new SDVariable[]{all.get(SDIndex.all(), SDIndex.interval(2 * p * d, (2 * p + 1) * d)),
+                    all.get(SDIndex.all(), SDIndex.interval((2 * p + 1) * d, (2 * p + 2) * d))};
+        }
         if (source instanceof PrefixSource.Mlp mlp && !ctx.isPreset(base + ".key")) {
             int layers = ctx.graph().layers(s.stack());
             String genName = ctx.scope().substring(0, ctx.scope().indexOf('.')) + ".generator." + s.stack().name().toLowerCase()
@@ -107,6 +130,11 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
         return new SDVariable[]{ctx.param("key", Init.NORMAL, l, d), ctx.param("value", act == Nonlinearity.SOFTMAX ? Init.NORMAL : Init.ZEROS, l, d)};
     }
 
+    /** The graph (and saved) name of a {@link PrefixSource.PeftTable} table of the part {@code part}. */
+    public static String peftTableName(String part) {
+        return part + ".prompt_embeddings";
+    }
+
     @Override
     public long formulaParameters(int in, int out) {
         return 2L * l * out;
@@ -114,7 +142,7 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
 
     @Override
     public long trainableParameters(int in, int out) {
-        // per site: the tables (Direct) or nothing (the generator is shared, counted by the accounting)
+        // per site: the tables (Direct) or nothing (the generator or PEFT's table is shared, counted by the accounting)
         long n = source instanceof PrefixSource.Direct ? 2L * l * out : 0;
         if (normQuery) n += 2L * in;
         return n;
@@ -131,6 +159,7 @@ public record PrefixAttention(int l, Nonlinearity act, boolean scaled, boolean n
         return act.name().toLowerCase() + "(" + (normQuery ? "LN(x)" : "x") + "·Wq" + (scaled ? "/√dh" : "") + "·P_kᵀ)·P_v, l=" + l
                 + (source instanceof PrefixSource.Mlp m ? ", MLP reparameterisation mid=" + m.mid() : "")
                 + (source instanceof PrefixSource.Direct direct && direct.fromTokens() ? ", started from real tokens' keys/values" : "")
+                + (source instanceof PrefixSource.PeftTable ? ", PEFT's one prompt_embeddings table" : "")
                 + (dropout > 0 ? ", prefix dropout " + dropout : "");
     }
 }

@@ -1,7 +1,9 @@
 package org.petl.core.method;
 
 import org.petl.core.method.Bottleneck.LayerNormPlacement;
+import org.petl.core.site.Site.Module;
 import org.petl.core.site.Site.Point;
+import org.petl.core.site.Site.Stack;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +26,11 @@ final class Presets {
                 preset("pfeiffer", "Pfeiffer et al. 2021: one sequential adapter after the FFN, reading the layer's normed output", List.of("r=64", "act=relu", "dropout=0 (adapter dropout)", "layers=all"),
                         a -> PetlMethod.of(spec("pfeiffer", a),
                                 new Modification.Delta("pfeiffer", adapter(a), Placement.ffn(Point.OUTPUT).withLayers(a.layers()), Insertion.POST_NORM, new Composition.Add()))),
-                preset("prefix", "Li & Liang 2021: prefix tuning; form=concat (original) or gated (the paper's Eq. 7, same function)", List.of("l=16", "mid=800 (0: no MLP)", "init=random (tokens: start from real tokens' keys/values; mid=0)", "form=concat", "dropout=0 (prefix dropout, on the prefix keys/values)", "layers=all"),
-                        a -> PetlMethod.of(spec("prefix", a), prefix("prefix", a))),
+                preset("prefix", "Li & Liang 2021: prefix tuning; form=concat (original) or gated (the paper's Eq. 7, same function)", List.of("l=16", "mid=800 (0: no MLP)", "init=random (tokens: start from real tokens' keys/values; mid=0)", "form=concat", "dropout=0 (prefix dropout, on the prefix keys/values)", "layers=all",
+                                "places=all (every attention; self: self-attentions only; decoder: the decoder's self-attention, PEFT's place on BART)",
+                                "tables=own (one table per site; peft: PEFT's one prompt_embeddings table, shared where PEFT shares; mid=0)",
+                                "positions=plain (shifted: real tokens numbered from l, as transformers with past_key_values)"),
+                        Presets::prefixMethod),
                 preset("prompt", "Lester et al. 2021: prompt tuning, l embeddings prepended to the input", List.of("l=16"),
                         a -> PetlMethod.of(spec("prompt", a), new Modification.PromptTuning("prompt", a.positiveInt("l", 16)))),
                 preset("lora", "Hu et al. 2021: low-rank update of projections, h + s·x·A·B", List.of("r=8", "s=1 (or alpha=, s=alpha/r)", "targets=q,v (q,k,v,o,ffn)", "dropout=0 (lora_dropout, on the input)", "layers=all"),
@@ -73,20 +78,52 @@ final class Presets {
         return p;
     }
 
-    private static Modification prefix(String name, MethodProvider.Args a) {
-        return prefix(name, a, 16);
+    /**
+     * The prefix preset: the prefix part at {@code places=}, with its own tables or PEFT's one table, and with
+     * {@code positions=shifted} a {@link Modification.PositionShift} of the stacks whose self-attention it reaches.
+     * {@code prefix:mid=0,tables=peft,positions=shifted} (encoders) and {@code ...,places=decoder} (BART/mBART)
+     * compute exactly what PEFT's PREFIX_TUNING computes.
+     */
+    private static PetlMethod prefixMethod(MethodProvider.Args a) {
+        String places = a.string("places", "all");
+        Placement at = switch (places) {
+            case "all" -> Placement.attention(Point.HEADS);
+            case "self" -> new Placement(java.util.EnumSet.allOf(Stack.class), java.util.Set.of(Module.SELF_ATTN), java.util.Set.of(Point.HEADS), List.of());
+            case "decoder" -> new Placement(java.util.Set.of(Stack.DECODER), java.util.Set.of(Module.SELF_ATTN), java.util.Set.of(Point.HEADS), List.of());
+            default -> throw new MethodSpecException("prefix: places=" + places + " is not all, self or decoder");
+        };
+        boolean peft = switch (a.string("tables", "own")) {
+            case "own" -> false;
+            case "peft" -> true;
+            default -> throw new MethodSpecException("prefix: tables=" + a.string("tables", "") + " is not own or peft");
+        };
+        boolean shifted = switch (a.string("positions", "plain")) {
+            case "plain" -> false;
+            case "shifted" -> true;
+            default -> throw new MethodSpecException("prefix: positions=" + a.string("positions", "") + " is not plain or shifted");
+        };
+        Modification.Delta prefix = prefix("prefix", a, 16, at, peft);
+        if (!shifted) return PetlMethod.of(spec("prefix", a), prefix);
+        int l = ((PrefixAttention) prefix.form()).l();
+        return PetlMethod.of(spec("prefix", a), prefix, new Modification.PositionShift("prefix_positions", l, at.stacks()));
     }
 
     private static Modification prefix(String name, MethodProvider.Args a, int defaultL) {
+        return prefix(name, a, defaultL, Placement.attention(Point.HEADS), false);
+    }
+
+    private static Modification.Delta prefix(String name, MethodProvider.Args a, int defaultL, Placement at, boolean peftTable) {
         int l = a.positiveInt("l", defaultL);
-        int mid = a.nonNegativeInt("mid", 800);
+        int mid = a.nonNegativeInt("mid", peftTable && !a.raw().containsKey("mid") ? 0 : 800);
+        if (peftTable && mid > 0) throw new MethodSpecException(name + ": tables=peft holds the tables themselves (PEFT saves them so); give mid=0");
         boolean fromTokens = switch (a.string("init", "random")) {
             case "random" -> false;
             case "tokens" -> true;
             default -> throw new MethodSpecException(name + ": init=" + a.string("init", "") + " is not random or tokens");
         };
         if (fromTokens && mid > 0) throw new MethodSpecException(name + ": init=tokens needs mid=0 (the MLP starts from its own embedding)");
-        PrefixSource source = mid == 0 ? new PrefixSource.Direct(fromTokens) : new PrefixSource.Mlp(mid);
+        if (peftTable && fromTokens) throw new MethodSpecException(name + ": tables=peft starts from random tables (init=random)");
+        PrefixSource source = peftTable ? new PrefixSource.PeftTable() : mid == 0 ? new PrefixSource.Direct(fromTokens) : new PrefixSource.Mlp(mid);
         String form = a.string("form", "concat");
         Composition.Gated.Execution ex = switch (form) {
             case "concat" -> Composition.Gated.Execution.CONCAT;
@@ -94,7 +131,7 @@ final class Presets {
             default -> throw new MethodSpecException(name + ": form=" + form + " is not concat or gated");
         };
         return new Modification.Delta(name, new PrefixAttention(l, Nonlinearity.SOFTMAX, true, false, source, dropout(a)),
-                Placement.attention(Point.HEADS).withLayers(a.layers()), Insertion.MULTI_HEAD_PARALLEL, new Composition.Gated(ex));
+                at.withLayers(a.layers()), Insertion.MULTI_HEAD_PARALLEL, new Composition.Gated(ex));
     }
 
     private static Modification lora(MethodProvider.Args a) {

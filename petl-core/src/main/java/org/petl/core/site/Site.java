@@ -58,7 +58,12 @@ public record Site(Stack stack, int layer, Module module, Point point) {
         /** FFN: act(W1 x + b), the input of W2. */
         HIDDEN,
         /** Embeddings: the sum word + position (+ type) before the embedding LayerNorm. */
-        SUM
+        SUM,
+        /**
+         * Embeddings: the position-table rows the tokens read, INT [B, T]. A prefix with {@code positions=shifted}
+         * adds l here, numbering the real tokens from l as transformers does after l past keys/values.
+         */
+        POSITIONS
     }
 
     public Site {

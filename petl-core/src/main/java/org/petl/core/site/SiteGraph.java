@@ -33,6 +33,14 @@ public interface SiteGraph {
     int maxPositions();
 
     /**
+     * Rows of the position table itself ({@link #maxPositions()} plus an offset some families keep, BART's 2): the
+     * bound a shifted position row is held below, so that no gather reads past the table.
+     */
+    default int positionTableRows() {
+        return maxPositions();
+    }
+
+    /**
      * A FLOAT scalar that is 1 while training with dropout and 0 at inference: method-internal dropout (LoRA, adapter,
      * prefix dropout) keeps with probability 1 − p·on. Empty when the graph has no dropout switch.
      */

@@ -11,7 +11,8 @@ import org.petl.core.site.Site.Stack;
 /**
  * The embedding block of a stack: word (× √d with {@code scale_embedding}) + position (+ token type), then the
  * embedding LayerNorm ({@code layernorm_embedding}) and dropout. Sites: {@code <stack>.embeddings.mask} (the 0/1
- * token mask [B, T]) and {@code <stack>.embeddings.sum} (the sum before the LayerNorm, [N, d]; prompt tuning
+ * token mask [B, T]), {@code <stack>.embeddings.positions} (the position rows [B, T], INT) and
+ * {@code <stack>.embeddings.sum} (the sum before the LayerNorm, [N, d]; prompt tuning
  * prepends its rows here, so prompts are neither scaled nor given a position).
  */
 public final class Embeddings {
@@ -32,6 +33,7 @@ public final class Embeddings {
         ModelDescription d = g.description();
         TensorNames n = g.names();
         g.site(Site.embeddings(s, Point.MASK), mask);
+        positions = g.site(Site.embeddings(s, Point.POSITIONS), positions);
         String wordName = n.wordEmbeddings(s) + ".weight";
         SDVariable sum = lookup(sd, g.param(wordName, d.vocab(), d.hidden()), ids, d.vocab(), trainable);
         if (d.scaleEmbedding()) sum = sum.mul(Math.sqrt(d.hidden()));

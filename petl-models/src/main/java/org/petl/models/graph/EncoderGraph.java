@@ -255,6 +255,11 @@ public final class EncoderGraph implements SiteGraph {
     }
 
     @Override
+    public int positionTableRows() {
+        return model.positionTableRows();
+    }
+
+    @Override
     public int hidden() {
         return cfg.hidden();
     }

@@ -209,6 +209,11 @@ public final class ModelGraph implements SiteGraph {
     }
 
     @Override
+    public int positionTableRows() {
+        return desc.positionRows();
+    }
+
+    @Override
     public int hidden() {
         return desc.hidden();
     }
