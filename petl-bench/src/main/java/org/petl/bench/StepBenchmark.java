@@ -9,6 +9,7 @@ import org.petl.core.method.AppliedMethod;
 import org.petl.core.method.Methods;
 import org.petl.core.method.PetlMethod;
 import org.petl.core.method.Rewriter;
+import org.petl.core.site.Backprop;
 import org.petl.core.site.NativeMemory;
 import org.petl.core.site.SplitGradientMmul;
 import org.petl.models.graph.EncoderBatch;
@@ -26,9 +27,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * Training-step cost (forward + backward, no optimizer) on the real all-MiniLM-L6-v2, per method, with petl's split
- * matmul backward and with SameDiff's fused one (which also computes the gradients of frozen weights). Ratios in
- * one run: split/fused per method, and each method against full fine-tuning. Not a test: timings depend on the machine.
+ * Training-step cost (forward + backward, no optimizer) on the real all-MiniLM-L6-v2, per method, as the trainer
+ * runs it (petl's split matmul backward, the cached pass of {@link Backprop}, outputs and gradients closed, no GC).
+ * Beside it, taking turns, one alternative per method ({@code --against}): SameDiff's fused matmul backward (which
+ * also computes the gradients of frozen weights), or SameDiff's uncached {@code calculateGradientsAndOutputs} with
+ * the {@code System.gc()} per step that it needs. Ratios in one run: the step over the alternative, and each method
+ * over full fine-tuning. Not a test: timings depend on the machine.
  */
 @Command(name = "bench-step", mixinStandardHelpOptions = true,
         description = "Time MiniLM training steps per method, split vs fused matmul backward; prints a JSON line.")
@@ -52,8 +56,16 @@ public final class StepBenchmark implements Callable<Integer> {
     Path peerScript;
     @Option(names = "--split-only", hidden = true, description = "time only petl's split backward (the peer's child runs)")
     boolean splitOnly;
+    @Option(names = "--against", defaultValue = "fused",
+            description = "what each method's step is timed against: fused (SameDiff's matmul backward), uncached "
+                    + "(SameDiff's calculateGradientsAndOutputs + System.gc() per step, the trainer before Backprop) or none (default ${DEFAULT-VALUE})")
+    Against against;
+    @Option(names = "--uncached", description = "time the steps as SameDiff runs them (uncached pass + System.gc()), e.g. to measure its peak memory alone")
+    boolean uncached;
 
-    private record Setup(String spec, EncoderGraph graph, List<String> trainable) {
+    enum Against { fused, uncached, none }
+
+    private record Setup(String spec, EncoderGraph graph, List<String> trainable, boolean cached) {
     }
 
     @Override
@@ -67,14 +79,19 @@ public final class StepBenchmark implements Callable<Integer> {
         for (int i = 0; i < y.length; i++) y[i][i % 2] = 1f;
         in.put("labels", Nd4j.createFromArray(y));
 
+        Against alt = splitOnly ? Against.none : against;
         List<Setup> setups = new ArrayList<>();
         for (String spec : methods.split(";")) {
             PetlMethod m = Methods.parse(spec.strip());
-            setups.add(setup(model, m, false));
-            if (!splitOnly) setups.add(SplitGradientMmul.withFusedBackward(() -> setup(model, m, true)));
+            setups.add(setup(model, m, false, !uncached));
+            switch (alt) {
+                case fused -> setups.add(SplitGradientMmul.withFusedBackward(() -> setup(model, m, true, !uncached)));
+                case uncached -> setups.add(setup(model, m, false, false));
+                case none -> { }
+            }
         }
         double[] s = bestOf3(in, setups);
-        int stride = splitOnly ? 1 : 2;
+        int stride = alt == Against.none ? 1 : 2;
         ArrayNode rows = JSON.createArrayNode();
         Double fullSplit = null;
         for (int k = 0; k < setups.size(); k += stride) {
@@ -84,9 +101,10 @@ public final class StepBenchmark implements Callable<Integer> {
             ObjectNode r = rows.addObject();
             r.put("method", setups.get(k).spec());
             r.put("split_s_per_step", s[k]);
-            if (!splitOnly) {
-                r.put("fused_s_per_step", s[k + 1]);
-                r.put("ratio_split_over_fused", s[k] / s[k + 1]);
+            r.put("step", uncached ? "uncached" : "cached");
+            if (alt != Against.none) {
+                r.put(alt + "_s_per_step", s[k + 1]);
+                r.put("ratio_split_over_" + alt, s[k] / s[k + 1]);
             }
             if (fullSplit != null) r.put("ratio_over_full_split", s[k] / fullSplit);
         }
@@ -104,18 +122,24 @@ public final class StepBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private static Setup setup(PretrainedEncoder model, PetlMethod m, boolean fused) {
+    private static Setup setup(PretrainedEncoder model, PetlMethod m, boolean fused, boolean cached) {
         EncoderGraph g = EncoderGraph.build(model.config(), model.weights(),
                 new EncoderGraph.Options(new EncoderGraph.HeadConfig(2, EncoderGraph.Pooling.MEAN, false), m.fullFineTuning(), 0, 0, 7));
         AppliedMethod a = Rewriter.apply(g, m, 1);
         // the gradient graph is built now, while the fused/split choice of this setup is in force
         org.petl.tasks.train.Trainer.createGradientsQuietly(g.sameDiff());
-        return new Setup(m.spec() + (fused ? " (fused)" : ""), g, a.trainable());
+        return new Setup(m.spec() + (fused ? " (fused)" : cached ? "" : " (uncached)"), g, a.trainable(), cached);
     }
 
     private static void step(Setup s, Map<String, INDArray> in) {
-        s.graph().sameDiff().calculateGradientsAndOutputs(in, List.of("loss"), s.trainable());
-        NativeMemory.releaseUnreachable();
+        if (s.cached()) {
+            Backprop.Result r = Backprop.outputsAndGradients(s.graph().sameDiff(), in, List.of("loss"), s.trainable());
+            NativeMemory.close(r.outputs().values());
+            NativeMemory.close(r.gradients().values());
+        } else {
+            s.graph().sameDiff().calculateGradientsAndOutputs(in, List.of("loss"), s.trainable());
+            NativeMemory.releaseUnreachable();
+        }
     }
 
     /** One warm-up round, then three rounds with the setups taking turns; best round per setup, seconds per step. */

@@ -346,7 +346,6 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
             for (int from = 0; from < order.length; from += evalBatch) {
                 List<Seq2SeqExample> ex = new ArrayList<>();
                 for (int i = from; i < Math.min(order.length, from + evalBatch); i++) ex.add(ds.get(order[i]));
-                org.petl.core.site.NativeMemory.releaseUnreachable();
                 Map<String, INDArray> ph = batcher.encode(ex, 1f);
                 Map<String, INDArray> o = lossName.equals(nllName) ? sameDiff.output(ph, lossName, logits) : sameDiff.output(ph, lossName, nllName, logits);
                 int[] labels = ph.get("labels").reshape(ph.get("labels").length()).toIntVector();

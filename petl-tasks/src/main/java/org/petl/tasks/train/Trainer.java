@@ -12,10 +12,10 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.petl.core.io.Safetensors;
+import org.petl.core.site.Backprop;
 import org.petl.core.tensor.HostTensor;
 import org.petl.models.graph.EncoderGraph;
 import org.petl.tasks.data.Dataset;
@@ -161,16 +161,17 @@ public final class Trainer {
                     Objective.Micro mb = obj.micro(idx, c);
                     tokens += mb.tokens();
                     Map<String, INDArray> ph = mb.placeholders();
-                    org.petl.core.site.NativeMemory.releaseUnreachable();
                     seeder.seed(dropoutSeed(c.seed(), step, micro));
-                    OutAndGrad og = sd.calculateGradientsAndOutputs(ph, List.of(lossName), trainable);
-                    double loss = og.getOutputs().get(lossName).getDouble(0);
+                    // cached pass: the step's intermediates go back to SameDiff's array cache for the next step,
+                    // so no per-batch System.gc() is needed (see Backprop)
+                    Backprop.Result og = Backprop.outputsAndGradients(sd, ph, List.of(lossName), trainable);
+                    double loss = og.outputs().get(lossName).getDouble(0);
                     release(ph.values());
-                    release(og.getOutputs().values());
-                    if (!Double.isFinite(loss)) release(og.getGradients().values());
+                    release(og.outputs().values());
+                    if (!Double.isFinite(loss)) release(og.gradients().values());
                     TrainingDivergedException.check(loss, step + 1, lastGood);
-                    acc.add(og.getGradients(), mb.weight());
-                    release(og.getGradients().values());
+                    acc.add(og.gradients(), mb.weight());
+                    release(og.gradients().values());
                     lossSum += loss * mb.weight();
                     weights += mb.weight();
                 }
@@ -329,7 +330,6 @@ public final class Trainer {
             int to = Math.min(from + batchSize, ds.size());
             List<Example> ex = new ArrayList<>(to - from);
             for (int i = from; i < to; i++) ex.add(ds.get(byLength[i]));
-            org.petl.core.site.NativeMemory.releaseUnreachable();
             Map<String, INDArray> ph = batcher.encode(ex).placeholders(graph.config(), graph.keepProbability(false));
             Map<String, INDArray> out;
             if (withLoss) {
