@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** train, eval and compare for seq2seq tasks: the same commands, the seq2seq objective underneath. */
-final class Seq2SeqRuns {
+/** train, eval and compare for seq2seq tasks (and suite cells): the same commands, the seq2seq objective underneath. */
+public final class Seq2SeqRuns {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,22 +45,46 @@ final class Seq2SeqRuns {
 
     /** One seq2seq run into {@code dir}: the folder is locked and checked first, before anything loads. */
     static TrainCommand.Result trainOne(RunOptions run, Seq2SeqOptions s2s, Path dir, RunFolder.Mode mode) throws IOException {
+        return trainOne(run, s2s, dir, mode, Map.of());
+    }
+
+    private static TrainCommand.Result trainOne(RunOptions run, Seq2SeqOptions s2s, Path dir, RunFolder.Mode mode, Map<String, Object> extraProvenance)
+            throws IOException {
         Seq2SeqSetup setup = s2s.setup(run);
         ObjectNode runJson = run.toJson();
         s2s.toJson(runJson);
         @SuppressWarnings("unchecked")
         Map<String, Object> config = JSON.convertValue(runJson, Map.class);
         try (RunFolder folder = RunFolder.open(dir, mode, config)) {
-            return trainOne(run, s2s, setup, folder);
+            return trainOne(run, s2s, setup, folder, extraProvenance);
         }
     }
 
-    private static TrainCommand.Result trainOne(RunOptions run, Seq2SeqOptions s2s, Seq2SeqSetup setup, RunFolder folder) throws IOException {
+    /** {@code petl train}'s and the seq2seq options of one run, parsed from its command-line arguments. */
+    @picocli.CommandLine.Command(name = "cell")
+    static final class CellOptions {
+        @picocli.CommandLine.Mixin RunOptions run = new RunOptions();
+        @picocli.CommandLine.Mixin Seq2SeqOptions seq2seq = new Seq2SeqOptions();
+    }
+
+    /**
+     * A suite cell: the seq2seq run that {@code petl train ARGS --out DIR} would train (the same options, defaults
+     * and run folder), resumed from its last checkpoint when {@code dir} holds this very run; {@code provenance} is
+     * added to its metrics.json. Returns the run's summary (what {@code petl train} prints).
+     */
+    public static ObjectNode trainCell(List<String> args, Path dir, Map<String, Object> provenance) throws IOException {
+        CellOptions o = picocli.CommandLine.populateCommand(new CellOptions(), args.toArray(new String[0]));
+        if (!org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(o.run.task)) throw new IllegalArgumentException(o.run.task + " is not a seq2seq task");
+        return trainOne(o.run, o.seq2seq, dir, RunFolder.Mode.CONTINUE, provenance).summary();
+    }
+
+    private static TrainCommand.Result trainOne(RunOptions run, Seq2SeqOptions s2s, Seq2SeqSetup setup, RunFolder folder,
+                                                Map<String, Object> extraProvenance) throws IOException {
         Path dir = folder.dir();
         long t0 = System.nanoTime();
         Seq2SeqSetup.Prepared p = setup.prepare();
         TrainConfig cfg = run.trainConfig();
-        Map<String, Object> provenance = new LinkedHashMap<>();
+        Map<String, Object> provenance = new LinkedHashMap<>(extraProvenance);
         provenance.put("model", p.model().name());
         provenance.put("task", run.task);
         provenance.put("method", p.method().spec());

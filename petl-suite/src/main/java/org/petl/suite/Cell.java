@@ -20,9 +20,16 @@ import java.util.TreeMap;
  * @param metric   what the table reports (not part of the hash)
  * @param data     the task's data folder, null for the default (polarity's installed CSV)
  * @param subsample examples kept per split (train, dev, test), 0 = all
+ * @param seq2seq  lengths and decoding of a generation cell; null for a classification cell
  */
 public record Cell(String suite, String task, String model, String data, String label, String spec, Hyper hyper, long seed,
-                   Subsample subsample, String metric) implements Serializable {
+                   Subsample subsample, String metric, Seq2SeqSettings seq2seq) implements Serializable {
+
+    /** A classification cell. */
+    public Cell(String suite, String task, String model, String data, String label, String spec, Hyper hyper, long seed,
+                Subsample subsample, String metric) {
+        this(suite, task, model, data, label, spec, hyper, seed, subsample, metric, null);
+    }
 
     /** Examples kept per split; 0 keeps the split whole. Evenly spaced picks keep the class balance of a sorted file. */
     public record Subsample(int train, int dev, int test) implements Serializable {
@@ -53,6 +60,8 @@ public record Cell(String suite, String task, String model, String data, String 
         s.put("dev", subsample.dev());
         s.put("test", subsample.test());
         m.put("subsample", s);
+        // only generation cells have these, so a classification cell's hash is what it was before they existed
+        if (seq2seq != null) m.put("seq2seq", seq2seq.toMap());
         return m;
     }
 

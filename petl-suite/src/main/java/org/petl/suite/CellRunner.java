@@ -68,8 +68,8 @@ public final class CellRunner {
         // Java 17 has no pattern switch: one branch per permitted subtype of the sealed TaskKind
         if (kind instanceof TaskKind.Classification) {
             trainClassifier(cell, dir);
-        } else if (kind instanceof TaskKind.Generation g) {
-            throw new SuiteException(g.task() + " is a generation task: the suite does not wire sequence-to-sequence cells to the trainer yet");
+        } else if (kind instanceof TaskKind.Generation) {
+            trainSeq2Seq(cell, dir);
         } else {
             throw new IllegalStateException("unknown task kind " + kind);
         }
@@ -105,6 +105,33 @@ public final class CellRunner {
         AdapterFiles.save(p.applied(), dir.resolve("adapter"), p.model().name());
     }
 
+    /**
+     * A generation cell: the seq2seq run {@code petl train} makes with the same options (the warm-started
+     * encoder-decoder for an encoder name such as minilm-l6), resumed from its last checkpoint when one is there.
+     * Its subsample keeps the first N pairs of each split (the seq2seq splits are fixed and already shuffled by
+     * source package or string, so the first N are a fair pick).
+     */
+    private static void trainSeq2Seq(Cell cell, Path dir) throws IOException {
+        Hyper h = cell.hyper();
+        Seq2SeqSettings s = cell.seq2seq() != null ? cell.seq2seq() : Seq2SeqSettings.defaults();
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(CELL_JSON), JSON.writeValueAsString(cellJson(cell, "running", null)));
+        List<String> args = new ArrayList<>(List.of("--model=" + cell.model(), "--task=" + cell.task(), "--method=" + cell.spec(),
+                "--epochs=" + h.epochs(), "--lr=" + h.lr(), "--batch=" + h.batch(), "--grad-accum=" + h.gradAccum(), "--seed=" + cell.seed(),
+                "--warmup=" + h.warmup(), "--weight-decay=" + h.weightDecay(), "--clip=" + h.clip(), "--label-smoothing=" + h.labelSmoothing(),
+                "--dropout=" + h.dropout(), "--eval-every=" + h.evalEvery(), "--schedule=" + h.schedule(),
+                "--train-size=" + cell.subsample().train(), "--dev-size=" + cell.subsample().dev(), "--test-size=" + cell.subsample().test()));
+        if (cell.data() != null) args.add("--data=" + cell.data());
+        if (h.maxSteps() != null) args.add("--max-steps=" + h.maxSteps());
+        args.addAll(s.args());
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("suite", cell.suite());
+        provenance.put("cell", cell.id());
+        provenance.put("config_hash", cell.hash());
+        provenance.put("subsample", cell.config().get("subsample"));
+        org.petl.bench.Seq2SeqRuns.trainCell(args, dir, provenance);
+    }
+
     /** Evenly spaced examples of each split (the whole split for 0), so a class-sorted split keeps its balance. */
     static TaskData subsample(TaskData d, Cell.Subsample s) {
         Map<String, Dataset> others = new LinkedHashMap<>();
@@ -123,8 +150,10 @@ public final class CellRunner {
         JsonNode fin = m.path("final");
         JsonNode par = m.path("parameters");
         List<double[]> curve = new ArrayList<>();
+        String dev = cell.metric().replaceFirst("^(test|best_dev|dev)_", "");
         for (JsonNode e : m.path("eval_history")) {
-            JsonNode v = e.path("metrics").path("accuracy");
+            JsonNode v = e.path("metrics").path(dev);
+            if (!v.isNumber()) v = e.path("metrics").path("accuracy");
             if (v.isNumber()) curve.add(new double[]{e.path("step").asDouble(), v.asDouble()});
         }
         Map<String, String> hashes = new LinkedHashMap<>();

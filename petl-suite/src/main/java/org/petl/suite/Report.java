@@ -51,14 +51,17 @@ public final class Report {
     }
 
     public static String markdown(Suite suite, List<Summary> sums) {
-        double k = scale(suite.metric());
         List<String> columns = new ArrayList<>();
         boolean oneModelEach = suite.taskModels().values().stream().allMatch(l -> l.size() == 1);
         for (String t : suite.tasks()) for (String m : suite.taskModels().get(t)) columns.add(oneModelEach ? t : t + " / " + m);
         boolean paper = !suite.paper().isEmpty();
         StringBuilder b = new StringBuilder();
         b.append("| method | trainable % |");
-        for (String c : columns) b.append(' ').append(c).append(' ').append(suite.metric()).append(" |").append(paper ? " paper |" : "");
+        for (String t : suite.tasks()) {
+            for (String m : suite.taskModels().get(t)) {
+                b.append(' ').append(oneModelEach ? t : t + " / " + m).append(' ').append(suite.metric(t)).append(" |").append(paper ? " paper |" : "");
+            }
+        }
         b.append('\n').append("|---|---|");
         for (int i = 0; i < columns.size(); i++) b.append("---|").append(paper ? "---|" : "");
         b.append('\n');
@@ -73,7 +76,7 @@ public final class Report {
             for (String t : suite.tasks()) {
                 for (String m : suite.taskModels().get(t)) {
                     Summary s = row.getValue().get(t + "|" + m);
-                    b.append(' ').append(s == null ? "—" : cellText(s, k, suite.aggregate())).append(" |");
+                    b.append(' ').append(s == null ? "—" : cellText(s, scale(suite.metric(t)), suite.aggregate())).append(" |");
                     if (paper) {
                         Double p = suite.paper().getOrDefault(any.label(), Map.of()).get(t);
                         b.append(' ').append(p == null ? "—" : String.format(Locale.ROOT, "%.1f", p)).append(" |");
@@ -229,11 +232,11 @@ public final class Report {
     /** The metric against trainable % per method (the paper's Figure 1 / budget curves), one panel per task. */
     public static List<XYChart> budgetCharts(Suite suite, List<Summary> sums) {
         System.setProperty("java.awt.headless", "true");
-        double k = scale(suite.metric());
         List<XYChart> charts = new ArrayList<>();
         for (String t : suite.tasks()) {
-            XYChart c = new XYChartBuilder().width(720).height(480).title(t + ": " + suite.metric() + " vs trainable %")
-                    .xAxisTitle("trainable % of the base model").yAxisTitle(suite.metric()).build();
+            double k = scale(suite.metric(t));
+            XYChart c = new XYChartBuilder().width(720).height(480).title(t + ": " + suite.metric(t) + " vs trainable %")
+                    .xAxisTitle("trainable % of the base model").yAxisTitle(suite.metric(t)).build();
             c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
             Map<String, List<double[]>> byMethod = new LinkedHashMap<>();
             for (Summary s : sums) {
@@ -253,12 +256,13 @@ public final class Report {
         return charts;
     }
 
-    /** Dev accuracy against the step, one line per method and seed, one panel per task. */
+    /** The dev metric (accuracy, ROUGE-2, BLEU) against the step, one line per method and seed, one panel per task. */
     public static List<XYChart> curveCharts(Suite suite, List<CellResult> results) {
         System.setProperty("java.awt.headless", "true");
         List<XYChart> charts = new ArrayList<>();
         for (String t : suite.tasks()) {
-            XYChart c = new XYChartBuilder().width(720).height(480).title(t + ": dev accuracy over training, each seed").xAxisTitle("step").yAxisTitle("dev accuracy").build();
+            String dev = suite.metric(t).replaceFirst("^(test|best_dev|dev)_", "dev ").replace("_", " ");
+            XYChart c = new XYChartBuilder().width(720).height(480).title(t + ": " + dev + " over training, each seed").xAxisTitle("step").yAxisTitle(dev).build();
             Set<String> names = new java.util.HashSet<>();
             for (CellResult r : results) {
                 if (!r.cell().task().equals(t) || r.curve().isEmpty()) continue;

@@ -34,8 +34,22 @@ import java.util.Set;
  * @param paper      the paper's number per method label and task, where the suite reproduces a paper table
  */
 public record Suite(String name, String size, String reproduces, String sizeNote, List<String> tasks, List<String> models,
-                    Map<String, List<String>> taskModels, Map<String, String> data, Cell.Subsample subsample, List<MethodEntry> methods, List<Map<String, Object>> grid,
-                    List<Long> seeds, String metric, List<Aggregation> aggregate, Map<String, Map<String, Double>> paper) {
+                    Map<String, List<String>> taskModels, Map<String, String> data, Map<String, Cell.Subsample> subsample, Map<String, Seq2SeqSettings> seq2seq,
+                    List<MethodEntry> methods, List<Map<String, Object>> grid, List<Long> seeds, Map<String, String> metrics, List<Aggregation> aggregate,
+                    Map<String, Map<String, Double>> paper) {
+
+    /** The metric the table reports for a task. */
+    public String metric(String task) {
+        return metrics.get(task);
+    }
+
+    /** The reported metric, or every task's ({@code polarity: test_accuracy, debsum: test_rouge2}) where they differ. */
+    public String metric() {
+        if (new LinkedHashSet<>(metrics.values()).size() == 1) return metrics.values().iterator().next();
+        List<String> parts = new ArrayList<>();
+        metrics.forEach((t, m) -> parts.add(t + ": " + m));
+        return String.join(", ", parts);
+    }
 
     /** One row of the table: a label and a spec, or a preset with a budget (% of the base) that petl budget solves. */
     public record MethodEntry(String label, String spec, String budgetPreset, Double budgetPercent, List<Map<String, Object>> grid) {
@@ -58,8 +72,9 @@ public record Suite(String name, String size, String reproduces, String sizeNote
     public static final List<String> BUILT_IN = List.of("paper-table-2", "paper-table-3", "paper-table-4", "paper-table-5", "paper-budget");
     public static final List<String> SIZES = List.of("local", "paper");
     static final List<String> METRICS = List.of("test_accuracy", "dev_accuracy", "best_dev_accuracy", "dev_mismatched_accuracy",
-            "test_rouge1", "test_rouge2", "test_rougeL", "test_bleu");
-    private static final Set<String> KEYS = Set.of("name", "size", "reproduces", "sizes", "tasks", "models", "data", "subsample", "methods",
+            "test_rouge1", "test_rouge2", "test_rougeL", "test_rougeLsum", "dev_rouge2", "best_dev_rouge2",
+            "test_bleu", "test_sacrebleu", "dev_bleu", "best_dev_bleu");
+    private static final Set<String> KEYS = Set.of("name", "size", "reproduces", "sizes", "tasks", "models", "data", "subsample", "seq2seq", "methods",
             "hyper", "seeds", "metric", "aggregate", "paper", "$comment");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -135,15 +150,15 @@ public record Suite(String name, String size, String reproduces, String sizeNote
                 data.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText());
             });
         }
-        Cell.Subsample sub = Cell.Subsample.NONE;
-        JsonNode s = root.path("subsample");
-        if (!s.isMissingNode() && !s.isNull()) {
-            if (!s.isObject()) throw new SuiteException(w + ": subsample: expected {\"train\": N, \"dev\": N, \"test\": N}");
+        Map<String, Cell.Subsample> sub = perTask(root.path("subsample"), tasks, w + ": subsample", Cell.Subsample.NONE, (s, sw) -> {
+            if (!s.isObject()) throw new SuiteException(sw + ": expected {\"train\": N, \"dev\": N, \"test\": N}");
             s.fieldNames().forEachRemaining(k -> {
-                if (!Set.of("train", "dev", "test").contains(k)) throw new SuiteException(w + ": subsample." + k + ": unknown split (train, dev, test)");
+                if (!Set.of("train", "dev", "test").contains(k)) throw new SuiteException(sw + "." + k + ": unknown split (train, dev, test)");
             });
-            sub = new Cell.Subsample(count(s, "train", w + ": subsample"), count(s, "dev", w + ": subsample"), count(s, "test", w + ": subsample"));
-        }
+            return new Cell.Subsample(count(s, "train", sw), count(s, "dev", sw), count(s, "test", sw));
+        });
+        Map<String, Seq2SeqSettings> seq2seq = new LinkedHashMap<>(perTask(root.path("seq2seq"), tasks, w + ": seq2seq", Seq2SeqSettings.defaults(), Seq2SeqSettings::parse));
+        seq2seq.keySet().removeIf(t -> TaskKind.of(t, w) instanceof TaskKind.Classification);
         List<Map<String, Object>> grid = grid(root.path("hyper"), w + ": hyper", List.of(new LinkedHashMap<>()));
         JsonNode ms = root.path("methods");
         if (!ms.isArray() || ms.isEmpty()) throw new SuiteException(w + ": methods: expected a non-empty list");
@@ -163,8 +178,24 @@ public record Suite(String name, String size, String reproduces, String sizeNote
             seeds.add(sd.get(i).asLong());
         }
         if (seeds.stream().distinct().count() < seeds.size()) throw new SuiteException(w + ": seeds: " + seeds + " lists a seed twice");
-        String metric = root.has("metric") ? text(root, "metric", w, true) : "test_accuracy";
-        if (!METRICS.contains(metric)) throw new SuiteException(w + ": metric: unknown '" + metric + "' (known: " + String.join(", ", METRICS) + ")");
+        Map<String, String> metric = new LinkedHashMap<>();
+        for (String t : tasks) metric.put(t, defaultMetric(t));
+        if (root.has("metric")) {
+            metric = perTask(root.path("metric"), tasks, w + ": metric", null, (m, mw) -> {
+                if (!m.isTextual() || m.asText().isBlank()) throw new SuiteException(mw + ": expected a metric name, got " + m);
+                return m.asText().strip();
+            });
+            for (var e : metric.entrySet()) {
+                String t = e.getKey(), m = e.getValue();
+                if (m == null) m = defaultMetric(t);
+                e.setValue(m);
+                if (!METRICS.contains(m)) throw new SuiteException(w + ": metric: unknown '" + m + "' (known: " + String.join(", ", METRICS) + ")");
+                String family = defaultMetric(t).contains("accuracy") ? "accuracy" : defaultMetric(t).contains("rouge") ? "rouge" : "bleu";
+                if (!m.contains(family)) {
+                    throw new SuiteException(w + ": metric: " + m + " is not a metric of " + t + " (its default: " + defaultMetric(t) + ")");
+                }
+            }
+        }
         List<Aggregation> agg = new ArrayList<>();
         if (root.has("aggregate")) {
             List<String> a = strings(root, "aggregate", w);
@@ -187,7 +218,7 @@ public record Suite(String name, String size, String reproduces, String sizeNote
                 paper.put(e.getKey(), row);
             });
         }
-        Suite suite = new Suite(name, size, reproduces, sizeNote, tasks, models, taskModels, data, sub, methods, grid, seeds, metric, agg, paper);
+        Suite suite = new Suite(name, size, reproduces, sizeNote, tasks, models, taskModels, data, sub, seq2seq, methods, grid, seeds, metric, agg, paper);
         try {
             suite.cells();   // resolves every budget and hyper-parameter now
         } catch (SuiteException e) {
@@ -204,7 +235,7 @@ public record Suite(String name, String size, String reproduces, String sizeNote
                 for (int mi = 0; mi < methods.size(); mi++) {
                     MethodEntry m = methods.get(mi);
                     String where = "suite " + name + ": methods[" + mi + "]";
-                    String spec = m.spec() != null ? m.spec() : budgetSpec(m, model, where);
+                    String spec = m.spec() != null ? m.spec() : budgetSpec(m, architecture(task, model), where);
                     // a method's own hyper-parameters replace the suite's values of the same keys (not multiply them)
                     Set<String> own = m.grid().get(0).keySet();
                     List<Map<String, Object>> suiteGrid = new ArrayList<>(new LinkedHashSet<>(grid.stream().map(g -> {
@@ -218,7 +249,9 @@ public record Suite(String name, String size, String reproduces, String sizeNote
                             for (var e : g.entrySet()) h = h.with(e.getKey(), e.getValue(), "suite " + name + ": hyper");
                             for (var e : mg.entrySet()) h = h.with(e.getKey(), e.getValue(), where + ".hyper");
                             validate(h, where);
-                            for (long seed : seeds) out.add(new Cell(name, task, model, data.get(task), m.label(), spec, h, seed, subsample, metric));
+                            for (long seed : seeds) {
+                                out.add(new Cell(name, task, model, data.get(task), m.label(), spec, h, seed, subsample.get(task), metrics.get(task), seq2seq.get(task)));
+                            }
                         }
                     }
                 }
@@ -241,11 +274,41 @@ public record Suite(String name, String size, String reproduces, String sizeNote
         if (!(h.dropout() >= 0 && h.dropout() < 1)) throw new SuiteException(where + ": dropout must be in [0, 1), got " + h.dropout());
     }
 
+    /** What a task trains on a model: the model itself, or for a generation task its encoder-decoder (minilm-l6:seq2seq). */
+    static String architecture(String task, String model) {
+        return TaskKind.of(task, "task") instanceof TaskKind.Generation ? org.petl.tasks.seq2seq.Seq2SeqSetup.seq2seqModel(model) : model;
+    }
+
+    /** The task's own metric: accuracy, ROUGE-2 (summaries) or BLEU (translation). */
+    static String defaultMetric(String task) {
+        if (TaskKind.of(task, "task") instanceof TaskKind.Classification) return "test_accuracy";
+        return task.toLowerCase(java.util.Locale.ROOT).contains("ro") && !task.equalsIgnoreCase("xsum") ? "test_bleu" : "test_rouge2";
+    }
+
+    /**
+     * A setting given once for every task, or per task as {task: value} (every key one of the suite's tasks); tasks
+     * without a value get {@code fallback}.
+     */
+    static <T> Map<String, T> perTask(JsonNode n, List<String> tasks, String w, T fallback, java.util.function.BiFunction<JsonNode, String, T> parse) {
+        Map<String, T> out = new LinkedHashMap<>();
+        for (String t : tasks) out.put(t, fallback);
+        if (n.isMissingNode() || n.isNull()) return out;
+        boolean byTask = n.isObject() && !n.isEmpty();
+        for (Iterator<String> it = n.fieldNames(); byTask && it.hasNext(); ) byTask = tasks.contains(it.next());
+        if (!byTask) {
+            T v = parse.apply(n, w);
+            for (String t : tasks) out.put(t, v);
+            return out;
+        }
+        n.fields().forEachRemaining(e -> out.put(e.getKey(), parse.apply(e.getValue(), w + "." + e.getKey())));
+        return out;
+    }
+
     static String budgetSpec(MethodEntry m, String model, String where) {
         Architecture arch;
         try {
-            arch = Architecture.named(model);
-        } catch (MethodSpecException e) {
+            arch = new Architecture(org.petl.models.store.ModelStore.describe(model));
+        } catch (RuntimeException e) {
             throw new SuiteException(where + ": a budget needs a known architecture; " + e.getMessage());
         }
         try {
@@ -281,7 +344,7 @@ public record Suite(String name, String size, String reproduces, String sizeNote
         }
         String label = n.has("label") ? text(n, "label", w, true) : (spec != null ? spec : preset + " " + budget + "%");
         MethodEntry m = new MethodEntry(label, spec, preset, budget, grid(n.path("hyper"), w + ".hyper", List.of(new LinkedHashMap<>())));
-        if (preset != null) for (String model : models) budgetSpec(m, model, w);
+        if (preset != null) for (String model : models) budgetSpec(m, model, w);   // generation tasks' models: checked when the cells are made
         return m;
     }
 
