@@ -171,6 +171,8 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     private ObjectNode runOne(Entry e) throws Exception {
+        // the graphs of the runs finished before this one are unreachable now; free their native buffers
+        org.petl.core.site.NativeMemory.releaseUnreachable();
         System.out.println("== start " + e.spec() + " (lr " + e.lr() + ", " + e.epochs() + " epochs)");
         boolean s2s = org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(run.task);
         RunFolder.Mode mode = overwrite ? RunFolder.Mode.OVERWRITE : RunFolder.Mode.NEW;

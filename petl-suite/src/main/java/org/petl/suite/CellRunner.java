@@ -41,6 +41,8 @@ public final class CellRunner {
         try {
             CellResult done = finished(cell, folder);
             if (done != null) return done;
+            // the graphs of the cells this executor trained before are unreachable now; free their native buffers
+            org.petl.core.site.NativeMemory.releaseUnreachable();
             return SuiteFs.withLocalDir(folder, dir -> train(cell, dir, folder));
         } catch (Throwable t) {
             String reason = oneLine(t);

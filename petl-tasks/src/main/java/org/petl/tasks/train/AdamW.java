@@ -102,11 +102,17 @@ public final class AdamW {
             INDArray mi = m.computeIfAbsent(name, k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
             INDArray vi = v.computeIfAbsent(name, k -> Nd4j.zeros(DataType.FLOAT, p.shape()));
             if (config.weightDecay > 0 && decay.test(name)) p.muli(1 - lr * config.weightDecay);
-            mi.muli(config.beta1).addi(g32.mul(1 - config.beta1));
-            vi.muli(config.beta2).addi(g32.mul(g32).muli(1 - config.beta2));
+            // every temporary is closed here: parameter-sized native buffers (150 MB each for a full fine-tuning of
+            // a small model) would otherwise pile up until a garbage collection
+            INDArray g1 = g32.mul(1 - config.beta1);
+            mi.muli(config.beta1).addi(g1);
+            INDArray g2 = g32.mul(g32).muli(1 - config.beta2);
+            vi.muli(config.beta2).addi(g2);
             INDArray denom = Transforms.sqrt(vi, true).divi(sqrtBc2).addi(config.eps);
             INDArray update = mi.div(denom).muli(stepSize);
-            p.subi(update.castTo(p.dataType()));
+            INDArray typed = update.castTo(p.dataType());
+            p.subi(typed);
+            closeAll(g1, g2, denom, update, typed == update ? null : typed, g32 == g ? null : g32);
         }
     }
 
@@ -143,6 +149,10 @@ public final class AdamW {
         m.putAll(nm);
         v.putAll(nv);
         step = (long) s.data()[0];
+    }
+
+    static void closeAll(INDArray... arrays) {
+        for (INDArray a : arrays) if (a != null && !a.wasClosed() && a.closeable()) a.close();
     }
 
     static HostTensor toHost(INDArray a) {

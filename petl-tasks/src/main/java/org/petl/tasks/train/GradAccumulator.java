@@ -31,8 +31,14 @@ public final class GradAccumulator {
             INDArray g = e.getValue().castTo(DataType.FLOAT);
             INDArray s = sum.get(e.getKey());
             // copy on first add: the graph may reuse its gradient buffers on the next micro-batch
-            if (s == null) sum.put(e.getKey(), g.mul(w));
-            else s.addi(g.mul(w));
+            if (s == null) {
+                sum.put(e.getKey(), g.mul(w));
+            } else {
+                INDArray gw = g.mul(w);
+                s.addi(gw);
+                gw.close();
+            }
+            if (g != e.getValue()) g.close();   // a cast copy
         }
         weight += w;
         count++;

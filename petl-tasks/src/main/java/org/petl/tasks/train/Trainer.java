@@ -193,6 +193,7 @@ public final class Trainer {
                 boolean evalNow = step % evalEvery == 0 || step == totalSteps;
                 if (evalNow) {
                     Map<String, Double> m = obj.evaluate("dev", obj instanceof Objective.Seq2SeqLm ? evalDir(runDir, step) : null, c.labelSmoothing());
+                    org.petl.core.site.NativeMemory.releaseUnreachable();   // once per evaluation, not per batch
                     double value = m.get(select);
                     Map<String, Object> e = new LinkedHashMap<>();
                     e.put("step", step);
