@@ -67,6 +67,8 @@ public final class CellRunner {
 
     private static CellResult train(Cell cell, Path dir, String folder) throws IOException {
         TaskKind kind = cell.kind();
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(CELL_JSON), JSON.writeValueAsString(cellJson(cell, "running", null)));
         // Java 17 has no pattern switch: one branch per permitted subtype of the sealed TaskKind
         if (kind instanceof TaskKind.Classification) {
             trainClassifier(cell, dir);
@@ -84,8 +86,6 @@ public final class CellRunner {
 
     private static void trainClassifier(Cell cell, Path dir) throws IOException {
         Hyper h = cell.hyper();
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve(CELL_JSON), JSON.writeValueAsString(cellJson(cell, "running", null)));
         RunSetup setup = new RunSetup(cell.model(), cell.task(), cell.data() == null ? null : Path.of(cell.data()), cell.spec(), h.maxLen(),
                 h.dropout(), h.pooling(), cell.seed());
         RunSetup.Prepared p = setup.prepare();
@@ -116,8 +116,6 @@ public final class CellRunner {
     private static void trainSeq2Seq(Cell cell, Path dir) throws IOException {
         Hyper h = cell.hyper();
         Seq2SeqSettings s = cell.seq2seq() != null ? cell.seq2seq() : Seq2SeqSettings.defaults();
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve(CELL_JSON), JSON.writeValueAsString(cellJson(cell, "running", null)));
         List<String> args = new ArrayList<>(List.of("--model=" + cell.model(), "--task=" + cell.task(), "--method=" + cell.spec(),
                 "--epochs=" + h.epochs(), "--lr=" + h.lr(), "--batch=" + h.batch(), "--grad-accum=" + h.gradAccum(), "--seed=" + cell.seed(),
                 "--warmup=" + h.warmup(), "--weight-decay=" + h.weightDecay(), "--clip=" + h.clip(), "--label-smoothing=" + h.labelSmoothing(),

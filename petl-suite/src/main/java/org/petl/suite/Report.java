@@ -51,19 +51,18 @@ public final class Report {
     }
 
     public static String markdown(Suite suite, List<Summary> sums) {
-        List<String> columns = new ArrayList<>();
         boolean oneModelEach = suite.taskModels().values().stream().allMatch(l -> l.size() == 1);
-        for (String t : suite.tasks()) for (String m : suite.taskModels().get(t)) columns.add(oneModelEach ? t : t + " / " + m);
         boolean paper = !suite.paper().isEmpty();
         StringBuilder b = new StringBuilder();
+        StringBuilder rule = new StringBuilder("|---|---|");
         b.append("| method | trainable % |");
         for (String t : suite.tasks()) {
             for (String m : suite.taskModels().get(t)) {
                 b.append(' ').append(oneModelEach ? t : t + " / " + m).append(' ').append(suite.metric(t)).append(" |").append(paper ? " paper |" : "");
+                rule.append("---|").append(paper ? "---|" : "");
             }
         }
-        b.append('\n').append("|---|---|");
-        for (int i = 0; i < columns.size(); i++) b.append("---|").append(paper ? "---|" : "");
+        b.append('\n').append(rule);
         b.append('\n');
         Map<String, Map<String, Summary>> byRow = new LinkedHashMap<>();
         for (Summary s : sums) byRow.computeIfAbsent(rowName(s, sums), x -> new LinkedHashMap<>()).put(s.task() + "|" + s.model(), s);

@@ -68,16 +68,10 @@ public record Seq2SeqSettings(int maxSource, int maxTarget, int minLength, int n
         return m;
     }
 
-    /** {@code petl train}'s options for these settings. */
+    /** {@code petl train}'s options for these settings: each key is its option's name ({@code max_source}: {@code --max-source}). */
     List<String> args() {
         List<String> a = new ArrayList<>();
-        a.add("--max-source=" + maxSource);
-        a.add("--max-target=" + maxTarget);
-        a.add("--min-length=" + minLength);
-        a.add("--num-beams=" + numBeams);
-        a.add("--gen-max-length=" + genMaxLength);
-        a.add("--no-repeat-ngram=" + noRepeatNgram);
-        a.add("--eval-batch=" + evalBatch);
+        toMap().forEach((k, v) -> a.add("--" + k.replace('_', '-') + "=" + v));
         return a;
     }
 }

@@ -112,7 +112,7 @@ public final class AdamW {
             INDArray update = mi.div(denom).muli(stepSize);
             INDArray typed = update.castTo(p.dataType());
             p.subi(typed);
-            closeAll(g1, g2, denom, update, typed == update ? null : typed, g32 == g ? null : g32);
+            org.petl.core.site.NativeMemory.close(java.util.Arrays.asList(g1, g2, denom, update, typed == update ? null : typed, g32 == g ? null : g32));
         }
     }
 
@@ -149,10 +149,6 @@ public final class AdamW {
         m.putAll(nm);
         v.putAll(nv);
         step = (long) s.data()[0];
-    }
-
-    static void closeAll(INDArray... arrays) {
-        for (INDArray a : arrays) if (a != null && !a.wasClosed() && a.closeable()) a.close();
     }
 
     static HostTensor toHost(INDArray a) {

@@ -409,7 +409,7 @@ public final class Trainer {
 
     /** Closes arrays we own; views and workspace-attached arrays are left to their owner. */
     static void release(Iterable<INDArray> arrays) {
-        for (INDArray a : arrays) if (a != null && !a.wasClosed() && a.closeable()) a.close();
+        org.petl.core.site.NativeMemory.close(arrays);
     }
 
     static Map<String, HostTensor> toHost(Map<String, INDArray> params) {
