@@ -1,5 +1,7 @@
 package org.petl.tasks.train;
 
+import org.petl.core.site.NativeMemory;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -112,7 +114,7 @@ public final class AdamW {
             INDArray update = mi.div(denom).muli(stepSize);
             INDArray typed = update.castTo(p.dataType());
             p.subi(typed);
-            org.petl.core.site.NativeMemory.close(java.util.Arrays.asList(g1, g2, denom, update, typed == update ? null : typed, g32 == g ? null : g32));
+            NativeMemory.close(Arrays.asList(g1, g2, denom, update, typed == update ? null : typed, g32 == g ? null : g32));
         }
     }
 

@@ -1,5 +1,6 @@
 package org.petl.tasks.train;
 
+import org.petl.core.site.NativeMemory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -358,8 +359,8 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
                 int[] best = arg.toIntVector();
                 for (int i = 0; i < labels.length; i++) if (labels[i] != Seq2SeqLoss.IGNORE && best[i] == labels[i]) correct++;
                 arg.close();
-                Trainer.release(ph.values());
-                Trainer.release(o.values());
+                NativeMemory.close(ph.values());
+                NativeMemory.close(o.values());
             }
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("loss", lossSum / Math.max(1, tokens));

@@ -1,5 +1,6 @@
 package org.petl.tasks.train;
 
+import org.petl.core.site.NativeMemory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -166,23 +167,23 @@ public final class Trainer {
                     // so no per-batch System.gc() is needed (see Backprop)
                     Backprop.Result og = Backprop.outputsAndGradients(sd, ph, List.of(lossName), trainable);
                     double loss = og.outputs().get(lossName).getDouble(0);
-                    release(ph.values());
-                    release(og.outputs().values());
-                    if (!Double.isFinite(loss)) release(og.gradients().values());
+                    NativeMemory.close(ph.values());
+                    NativeMemory.close(og.outputs().values());
+                    if (!Double.isFinite(loss)) NativeMemory.close(og.gradients().values());
                     TrainingDivergedException.check(loss, step + 1, lastGood);
                     acc.add(og.gradients(), mb.weight());
-                    release(og.gradients().values());
+                    NativeMemory.close(og.gradients().values());
                     lossSum += loss * mb.weight();
                     weights += mb.weight();
                 }
                 Map<String, INDArray> grads = acc.average();
                 double norm = GradClip.clipByGlobalNorm(grads, c.maxGradNorm());
                 if (!Double.isFinite(norm)) {
-                    release(grads.values());
+                    NativeMemory.close(grads.values());
                     throw new TrainingDivergedException(step + 1, norm, lastGood);
                 }
                 opt.step(params, grads, schedule.lr(step));
-                release(grads.values());
+                NativeMemory.close(grads.values());
                 step++;
                 double loss = lossSum / weights;
                 lossHistory.add(point(step, "loss", loss));
@@ -193,7 +194,7 @@ public final class Trainer {
                 boolean evalNow = step % evalEvery == 0 || step == totalSteps;
                 if (evalNow) {
                     Map<String, Double> m = obj.evaluate("dev", obj instanceof Objective.Seq2SeqLm ? evalDir(runDir, step) : null, c.labelSmoothing());
-                    org.petl.core.site.NativeMemory.releaseUnreachable();   // once per evaluation, not per batch
+                    NativeMemory.releaseUnreachable();   // once per evaluation, not per batch
                     double value = m.get(select);
                     Map<String, Object> e = new LinkedHashMap<>();
                     e.put("step", step);
@@ -341,8 +342,8 @@ public final class Trainer {
                 out = sd.output(ph, "logits");
             }
             float[][] logits = out.get("logits").toFloatMatrix();
-            release(ph.values());
-            release(out.values());
+            NativeMemory.close(ph.values());
+            NativeMemory.close(out.values());
             for (int i = 0; i < logits.length; i++) {
                 int arg = 0;
                 for (int k = 1; k < logits[i].length; k++) if (logits[i][k] > logits[i][arg]) arg = k;
@@ -405,11 +406,6 @@ public final class Trainer {
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> listOfMaps(Object o) {
         return o == null ? List.of() : (List<Map<String, Object>>) o;
-    }
-
-    /** Closes arrays we own; views and workspace-attached arrays are left to their owner. */
-    static void release(Iterable<INDArray> arrays) {
-        org.petl.core.site.NativeMemory.close(arrays);
     }
 
     static Map<String, HostTensor> toHost(Map<String, INDArray> params) {
