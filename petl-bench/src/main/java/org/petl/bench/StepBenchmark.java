@@ -60,6 +60,9 @@ public final class StepBenchmark implements Callable<Integer> {
             description = "what each method's step is timed against: fused (SameDiff's matmul backward), uncached "
                     + "(SameDiff's calculateGradientsAndOutputs + System.gc() per step, the trainer before Backprop) or none (default ${DEFAULT-VALUE})")
     Against against;
+    @Option(names = "--op-profile", defaultValue = "0",
+            description = "after the timings, record this many steps per method op by op and print each method's top ops (time per step, count, share), default 0 = off")
+    int opProfile;
     @Option(names = "--uncached", description = "time the steps as SameDiff runs them (uncached pass + System.gc()), e.g. to measure its peak memory alone")
     boolean uncached;
 
@@ -118,8 +121,43 @@ public final class StepBenchmark implements Callable<Integer> {
         o.put("threads", Integer.parseInt(System.getenv().getOrDefault("OMP_NUM_THREADS", "0")));
         o.put("peak_rss_mib", PeerComparison.peakRssMib());
         o.set("gemm_gflops", PeerComparison.nd4jGemmFloor(batch.batchSize() * batch.length()));
+        if (opProfile > 0) o.set("op_profile", opProfile(in, setups, stride));
         System.out.println(JSON.writeValueAsString(o));
         return 0;
+    }
+
+    /** Per method: the step's wall time with a timing listener on, the ops' summed time, and the top op types. */
+    private ArrayNode opProfile(Map<String, INDArray> in, List<Setup> setups, int stride) {
+        ArrayNode out = JSON.createArrayNode();
+        for (int k = 0; k < setups.size(); k += stride) {
+            Setup s = setups.get(k);
+            OpTimes times = new OpTimes();
+            s.graph().sameDiff().setListeners(times);
+            step(s, in);
+            times.clear();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < opProfile; i++) step(s, in);
+            double wall = (System.nanoTime() - t0) / 1e9 / opProfile;
+            s.graph().sameDiff().setListeners();
+            List<OpTimes.Row> rows = times.rows(opProfile);
+            double inOps = rows.stream().mapToDouble(OpTimes.Row::seconds).sum();
+            long count = rows.stream().mapToLong(OpTimes.Row::count).sum();
+            ObjectNode m = out.addObject();
+            m.put("method", s.spec());
+            m.put("s_per_step", wall);
+            m.put("ops_per_step", count);
+            m.put("s_in_ops", inOps);
+            m.put("s_between_ops", wall - inOps);
+            ArrayNode top = m.putArray("top");
+            for (OpTimes.Row r : rows.subList(0, Math.min(25, rows.size()))) {
+                ObjectNode t = top.addObject();
+                t.put("op", r.op());
+                t.put("count", r.count());
+                t.put("s", r.seconds());
+                t.put("share", r.seconds() / wall);
+            }
+        }
+        return out;
     }
 
     private static Setup setup(PretrainedEncoder model, PetlMethod m, boolean fused, boolean cached) {

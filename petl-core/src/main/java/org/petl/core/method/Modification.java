@@ -181,7 +181,7 @@ public sealed interface Modification permits Modification.Delta, Modification.Pr
             SDVariable length = g.sequenceLength(sumSite.stack());
             SDVariable sum = g.site(sumSite).orElseThrow();
             SDVariable sum3 = sd.reshape(sum, sd.concat(0, batch, sd.constant(Nd4j.createFromArray(-1L, d))));
-            SDVariable p3 = sd.tile(sd.expandDims(rows, 0), sd.concat(0, batch, sd.constant(Nd4j.createFromArray(1L, 1L))));
+            SDVariable p3 = org.petl.core.site.Ops.repeatForBatch(sd, batch, rows, d);
             SDVariable joined = sd.reshape(front ? sd.concat(1, p3, sum3) : sd.concat(1, sum3, p3), -1, d);
             SDVariable longer = length.add(l);
             Site maskSite = sumSite.at(Point.MASK);

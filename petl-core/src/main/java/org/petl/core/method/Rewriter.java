@@ -226,12 +226,11 @@ public final class Rewriter {
         // the query side's batch (the same B as the context's; a decoder step computes no encoder)
         SDVariable batch = g.batchSize(heads.stack());
         int d = g.hidden();
-        SDVariable tile = sd.concat(0, batch, sd.constant(Nd4j.createFromArray(1L, 1L)));
         for (int j = 0; j < 2; j++) {
             Site s = heads.at(j == 0 ? Point.KEYS : Point.VALUES);
             SDVariable x = g.site(s).orElseThrow();
             SDVariable x3 = sd.reshape(x, sd.concat(0, batch, sd.constant(Nd4j.createFromArray(-1L, d))));
-            SDVariable p3 = sd.tile(sd.expandDims(kv[j], 0), tile);
+            SDVariable p3 = org.petl.core.site.Ops.repeatForBatch(sd, batch, kv[j], d);
             SDVariable joined = sd.reshape(sd.concat(1, p3, x3), -1, d);
             GraphSurgery.rewire(sd, x, joined, before);
             g.rebind(s, joined);
