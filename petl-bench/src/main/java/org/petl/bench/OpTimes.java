@@ -25,7 +25,13 @@ final class OpTimes extends BaseListener {
     }
 
     private final Map<String, long[]> byOp = new HashMap<>();
+    private final boolean byShape;
     private long started;
+
+    /** {@code byShape}: one row per op name and shape of its first output, else per op name. */
+    OpTimes(boolean byShape) {
+        this.byShape = byShape;
+    }
 
     @Override
     public boolean isActive(Operation operation) {
@@ -40,7 +46,9 @@ final class OpTimes extends BaseListener {
     @Override
     public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext opContext, INDArray[] outputs) {
         long t = System.nanoTime() - started;
-        long[] c = byOp.computeIfAbsent(op.getOp().opName(), k -> new long[2]);
+        String key = op.getOp().opName();
+        if (byShape && outputs != null && outputs.length > 0 && outputs[0] != null) key += " " + java.util.Arrays.toString(outputs[0].shape());
+        long[] c = byOp.computeIfAbsent(key, k -> new long[2]);
         c[0]++;
         c[1] += t;
     }

@@ -63,6 +63,8 @@ public final class StepBenchmark implements Callable<Integer> {
     @Option(names = "--op-profile", defaultValue = "0",
             description = "after the timings, record this many steps per method op by op and print each method's top ops (time per step, count, share), default 0 = off")
     int opProfile;
+    @Option(names = "--op-shapes", description = "with --op-profile: one row per op type and output shape")
+    boolean opShapes;
     @Option(names = "--uncached", description = "time the steps as SameDiff runs them (uncached pass + System.gc()), e.g. to measure its peak memory alone")
     boolean uncached;
 
@@ -131,7 +133,7 @@ public final class StepBenchmark implements Callable<Integer> {
         ArrayNode out = JSON.createArrayNode();
         for (int k = 0; k < setups.size(); k += stride) {
             Setup s = setups.get(k);
-            OpTimes times = new OpTimes();
+            OpTimes times = new OpTimes(opShapes);
             s.graph().sameDiff().setListeners(times);
             step(s, in);
             times.clear();

@@ -129,8 +129,9 @@ class MethodsOnMiniLmTest {
         });
         g.sameDiff().calculateGradientsAndOutputs(inputs(), List.of("loss"), a.trainable());
         g.sameDiff().setListeners();
-        // forward: 6 projections per layer, 2 LoRA matmuls per target (q, v), the head
-        assertEquals(6 * 6 + 6 * 2 * 2 + 1, ran.get(org.petl.core.site.SplitGradientMmul.OP_NAME), ran.toString());
+        // forward: 6 projections per layer, 2 LoRA matmuls per target (q, v), the head, and 2 outer products per
+        // LayerNorm (13: embeddings + 2 per layer; Ops.layerNorm's explicit broadcasts)
+        assertEquals(6 * 6 + 6 * 2 * 2 + 1 + 13 * 2, ran.get(org.petl.core.site.SplitGradientMmul.OP_NAME), ran.toString());
         // the fused backward (both gradients) runs only for the 12 attention products, never for a frozen weight
         assertEquals(6 * 2, ran.get("matmul_bp"), ran.toString());
     }

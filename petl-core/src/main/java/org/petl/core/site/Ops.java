@@ -43,13 +43,30 @@ public final class Ops {
     /**
      * LayerNorm over the last axis with an explicit epsilon (ND4J's fused op fixes its own epsilon; BERT needs 1e-12,
      * RoBERTa/BART and adapters 1e-5). Primitive ops, so the gradient is exact.
+     *
+     * <p>The two broadcasts (÷ std [N, 1], · gain [d]) are made explicit as outer products with ones, so that the
+     * multiplies are element-wise: M2.1's multiply_bp/divide_bp on broadcast shapes reduce through a tiled copy
+     * (measured 8 ms per call on [800, 384], against 0.3 ms element-wise), where the outer product's gradient is one
+     * GEMV (split: a frozen gain gets none). The forward is bit for bit the same (each product has one term, times 1).
      */
     public static SDVariable layerNorm(SameDiff sd, String name, SDVariable x, SDVariable gain, SDVariable bias, double eps) {
-        SDVariable mean = x.mean(true, -1);
-        SDVariable centred = x.sub(mean);
+        long[] gs = gain.getShape();
+        if (gs == null || gs.length != 1 || gs[0] <= 0) throw new IllegalArgumentException("layerNorm needs a gain of known shape [d], got " + java.util.Arrays.toString(gs));
+        long d = gs[0];
+        long[] xs = x.getShape();
+        boolean matrix = xs != null && xs.length == 2;
+        SDVariable x2 = matrix ? x : sd.reshape(x, -1, d);
+        SDVariable mean = x2.mean(true, -1);
+        SDVariable centred = x2.sub(mean);
         SDVariable var = centred.mul(centred).mean(true, -1);
-        SDVariable normed = centred.div(sd.math.sqrt(var.add(eps)));
-        return name == null ? normed.mul(gain).add(bias) : normed.mul(gain).add(name, bias);
+        SDVariable std = sd.math.sqrt(var.add(eps));                                          // [N, 1]
+        SDVariable onesColumn = sd.onesLike(std);                                             // [N, 1], no gradient path
+        SDVariable onesRow = sd.constant(org.nd4j.linalg.factory.Nd4j.ones(x.dataType(), 1, d));
+        SDVariable normed = centred.div(SplitGradientMmul.of(sd, std, onesRow));
+        SDVariable scaled = normed.mul(SplitGradientMmul.of(sd, onesColumn, sd.reshape(gain, 1, d)));
+        SDVariable out2 = name != null && matrix ? scaled.add(name, bias) : scaled.add(bias);
+        if (matrix) return out2;
+        return name == null ? sd.reshape(out2, sd.shape(x)) : sd.reshape(name, out2, sd.shape(x));
     }
 
     /**
@@ -59,7 +76,7 @@ public final class Ops {
      */
     public static SDVariable repeatForBatch(SameDiff sd, SDVariable batch, SDVariable rows, long d) {
         SDVariable ones = sd.fill(sd.concat(0, batch, sd.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(1L))), rows.dataType(), 1.0);
-        SDVariable flat = sd.mmul(ones, sd.reshape(rows, 1, -1));
+        SDVariable flat = SplitGradientMmul.of(sd, ones, sd.reshape(rows, 1, -1));
         return sd.reshape(flat, sd.concat(0, batch, sd.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(-1L, d))));
     }
 }
