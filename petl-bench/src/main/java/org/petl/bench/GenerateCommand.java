@@ -93,7 +93,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--tgt-lang", description = "mBART: target language code (e.g. ro_RO)")
     String tgtLang;
 
-    @Option(names = "--jsonl", description = "one JSON object per line: source, outputs, scores")
+    @Option(names = "--jsonl", description = "one JSON object per line: source, outputs, token_ids, scores")
     boolean jsonl;
 
     @Option(names = "--out", paramLabel = "FILE", description = "write here instead of stdout")
@@ -178,14 +178,23 @@ public final class GenerateCommand implements Callable<Integer> {
                 Generation g = Generator.generate(m.steps(), src[0], src[1], cfg);
                 for (int i = 0; i < chunk.size(); i++) {
                     List<String> outs = new ArrayList<>();
+                    List<int[]> tokenIds = new ArrayList<>();
                     for (int k = 0; k < numReturn; k++) {
                         int[] ids = g.generated(i * numReturn + k, eos);
+                        tokenIds.add(ids);
                         outs.add(tok.decode(Arrays.stream(ids).asLongStream().toArray()).strip());
                     }
                     if (jsonl) {
                         var o = JSON.createObjectNode().put("source", chunk.get(i));
                         var arr = o.putArray("outputs");
                         outs.forEach(arr::add);
+                        // the generated ids after the start token, up to EOS, special tokens included (the text
+                        // leaves those out)
+                        var idArr = o.putArray("token_ids");
+                        for (int[] ids : tokenIds) {
+                            var one = idArr.addArray();
+                            for (int id : ids) one.add(id);
+                        }
                         if (g.sequenceScores() != null) {
                             var sc = o.putArray("scores");
                             for (int k = 0; k < numReturn; k++) sc.add(g.sequenceScores()[i * numReturn + k]);

@@ -31,6 +31,12 @@ class GenerateCommandTest {
         for (String l : lines) {
             JsonNode j = JSON.readTree(l);
             assertEquals(2, j.get("outputs").size(), l);
+            // the ids after the start token up to EOS (tiny BART: eos 2), at most max-length - 1 of them
+            assertEquals(2, j.get("token_ids").size(), l);
+            for (JsonNode ids : j.get("token_ids")) {
+                assertTrue(ids.size() >= 1 && ids.size() <= 9, l);
+                ids.forEach(id -> assertTrue(id.isInt() && id.asInt() != 2, l));
+            }
             assertTrue(j.get("scores").get(0).asDouble() >= j.get("scores").get(1).asDouble(), l);
         }
         assertEquals("hello world", JSON.readTree(lines.get(0)).get("source").asText());

@@ -42,6 +42,11 @@ public final class Masks {
         SDVariable row = sd.cumsum(onesT, false, false, 0).sub(1.0).add(past);        // S-T .. S-1
         SDVariable allowed = sd.reshape(row, -1, 1).gte(sd.reshape(col, 1, -1)).castTo(DataType.FLOAT);   // [T, S]
         SDVariable visible = sd.expandDims(sd.expandDims(allowed, 0), 0).mul(sd.expandDims(sd.expandDims(keyMask.castTo(DataType.FLOAT), 1), 1));
-        return visible.rsub(1.0).mul(name, negative);
+        // stated as [B, 1, T, S]: with B = T = S = 1 (one source decoded greedily, first step) M2.1's point index and
+        // broadcast leave a rank-2 [1, 1], which attention tolerates but prefix tuning's mask concat (axis 3) does not
+        SDVariable kShape = sd.shape(keyMask).castTo(DataType.LONG), qShape = sd.shape(queryIds).castTo(DataType.LONG);
+        SDVariable shape = sd.concat(0, sd.gather(kShape, new int[]{0}, 0), sd.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(1L)),
+                sd.gather(qShape, new int[]{1}, 0), sd.gather(kShape, new int[]{1}, 0));
+        return sd.reshape(name, visible.rsub(1.0).mul(negative), shape);
     }
 }

@@ -110,4 +110,29 @@ class SameDiffGenerateTest {
             assertTrue(r.passed(), s.id() + ": " + r.detail());
         }));
     }
+
+    /**
+     * One source decoded greedily is one row in every decoder step (batch 1): prefix tuning's batch-sized parts must
+     * still build, and the row must decode as it does inside the stored batch.
+     */
+    @TestFactory
+    Stream<DynamicTest> aSingleSourceDecodesAsInsideItsBatch() {
+        List<GenerateReference.Setting> picked = new ArrayList<>();
+        for (String c : List.of("bart/prefix_nomlp_concat", "bart/mam_prefix5_ffnpar_r8_s4", "mbart/lora_attn_qv_r4_a8")) {
+            GenerateReference.settings(GoldenReference.root().resolve(c).resolve("generate.json")).stream()
+                    .filter(s -> s.config().numBeams() == 1 && s.config().numReturnSequences() == 1).findFirst().ifPresent(picked::add);
+        }
+        assertTrue(picked.size() == 3, "expected a greedy setting in each of the 3 cases, found " + picked.size());
+        return picked.stream().map(s -> DynamicTest.dynamicTest(s.id(), () -> {
+            StepModel m = cached(s);
+            Generation all = Generator.generate(m, s.inputIds(), s.attentionMask(), s.config());
+            for (int row = 0; row < s.inputIds().length; row++) {
+                Generation one = Generator.generate(m, new int[][]{s.inputIds()[row]}, new int[][]{s.attentionMask()[row]}, s.config());
+                int[] a = all.sequences()[row], b = one.sequences()[0];
+                // the batch pads finished rows to the longest one: compare up to the single row's own length
+                assertTrue(b.length <= a.length && java.util.Arrays.equals(b, java.util.Arrays.copyOf(a, b.length)),
+                        s.id() + " row " + row + ": alone " + java.util.Arrays.toString(b) + ", in the batch " + java.util.Arrays.toString(a));
+            }
+        }));
+    }
 }
