@@ -60,7 +60,8 @@ public final class Ops {
         SDVariable centred = x2.sub(mean);
         SDVariable var = centred.mul(centred).mean(true, -1);
         SDVariable std = sd.math.sqrt(var.add(eps));                                          // [N, 1]
-        SDVariable onesColumn = sd.onesLike(std);                                             // [N, 1], no gradient path
+        // [N, 1]; SameDiff differentiates nothing through onesLike (op profile: no extra matmul), and it is one op
+        SDVariable onesColumn = sd.onesLike(std);
         SDVariable onesRow = sd.constant(org.nd4j.linalg.factory.Nd4j.ones(x.dataType(), 1, d));
         SDVariable normed = centred.div(SplitGradientMmul.of(sd, std, onesRow));
         SDVariable scaled = normed.mul(SplitGradientMmul.of(sd, onesColumn, sd.reshape(gain, 1, d)));
