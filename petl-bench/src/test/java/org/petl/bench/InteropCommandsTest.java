@@ -61,6 +61,19 @@ class InteropCommandsTest {
         assertEquals(0, fromPeft.rc(), fromPeft.both());
         assertLogitsEqual(a, lines(fromPeft.out()));
 
+        // the PEFT user's path: petl's MiniLM as a bare transformers BertModel folder, the export on top of it
+        Path base = tmp.resolve("minilm-hf");
+        CliCapture hfBase = CliCapture.run("hf-folder", "--model", "minilm-l6", "--out", base.toString());
+        assertEquals(0, hfBase.rc(), hfBase.both());
+        assertTrue(hfBase.out().startsWith("wrote " + base + " (BertModel, hidden 384, 6 layers, vocab 30522)"), hfBase.out());
+        assertEquals("BertModel", JSON.readTree(base.resolve("config.json").toFile()).path("architectures").get(0).asText());
+        Set<String> baseKeys = Safetensors.read(base.resolve("model.safetensors")).keySet();
+        assertTrue(baseKeys.contains("encoder.layer.0.attention.self.query.weight") && baseKeys.contains("embeddings.word_embeddings.weight")
+                && baseKeys.stream().noneMatch(k -> k.startsWith("classifier") || k.startsWith("bert.")), baseKeys.toString());
+        CliCapture onFolder = CliCapture.run("predict", "--adapter", peft.toString(), "--model", base.toString(), "--max-len", "32", "--input", input.toString());
+        assertEquals(0, onFolder.rc(), onFolder.both());
+        assertLogitsEqual(a, lines(onFolder.out()));
+
         Path hf = tmp.resolve("hf");
         CliCapture merge = CliCapture.run("merge", "--run", run.toString(), "--out", hf.toString());
         assertEquals(0, merge.rc(), merge.both());
