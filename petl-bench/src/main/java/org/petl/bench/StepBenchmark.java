@@ -57,7 +57,7 @@ public final class StepBenchmark implements Callable<Integer> {
     @Option(names = "--split-only", hidden = true, description = "time only petl's split backward (the peer's child runs)")
     boolean splitOnly;
     @Option(names = "--against", defaultValue = "fused",
-            description = "what each method's step is timed against: fused (SameDiff's matmul backward), uncached "
+            description = "what each method's step is timed against: fused (SameDiff's own matmul and add backward), uncached "
                     + "(SameDiff's calculateGradientsAndOutputs + System.gc() per step, the trainer before Backprop) or none (default ${DEFAULT-VALUE})")
     Against against;
     @Option(names = "--op-profile", defaultValue = "0",

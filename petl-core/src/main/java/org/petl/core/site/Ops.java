@@ -65,7 +65,7 @@ public final class Ops {
         SDVariable onesRow = sd.constant(org.nd4j.linalg.factory.Nd4j.ones(x.dataType(), 1, d));
         SDVariable normed = centred.div(SplitGradientMmul.of(sd, std, onesRow));
         SDVariable scaled = normed.mul(SplitGradientMmul.of(sd, onesColumn, sd.reshape(gain, 1, d)));
-        SDVariable out2 = name != null && matrix ? scaled.add(name, bias) : scaled.add(bias);
+        SDVariable out2 = SplitGradientAdd.bias(sd, name != null && matrix ? name : null, scaled, bias);
         if (matrix) return out2;
         return name == null ? sd.reshape(out2, sd.shape(x)) : sd.reshape(name, out2, sd.shape(x));
     }

@@ -46,7 +46,15 @@ public final class SplitGradientMmul extends Mmul {
         return OP_NAME;
     }
 
-    /** Runs {@code build} with SameDiff's fused MmulBp backward for the matmuls it creates (the old behaviour). */
+    /** Whether graphs being built now get SameDiff's own backward ({@link #withFusedBackward}). */
+    static boolean fusedBackward() {
+        return FUSED.get();
+    }
+
+    /**
+     * Runs {@code build} with SameDiff's own backward for the matmuls and adds it creates (fused MmulBp, AddBpOp:
+     * the old behaviour), for an A/B of petl's split backward in one run.
+     */
     public static <T> T withFusedBackward(java.util.function.Supplier<T> build) {
         FUSED.set(true);
         try {

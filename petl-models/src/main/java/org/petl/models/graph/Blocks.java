@@ -18,7 +18,8 @@ public final class Blocks {
     /** y = x W + b with W stored [in, out]; a frozen W costs no gradient matmul (see SplitGradientMmul). */
     public static SDVariable linear(SameDiff sd, String name, SDVariable x, SDVariable w, SDVariable b) {
         SDVariable y = org.petl.core.site.SplitGradientMmul.of(sd, x, w);
-        return b == null ? sd.identity(name, y) : y.add(name, b);
+        // the bias's gradient (a sum over rows) runs only when the bias trains; SameDiff's add_bp always computes it
+        return b == null ? sd.identity(name, y) : org.petl.core.site.SplitGradientAdd.bias(sd, name, y, b);
     }
 
     /** LayerNorm over the last axis with the model's epsilon (see {@link org.petl.core.site.Ops#layerNorm}). */
@@ -72,7 +73,8 @@ public final class Blocks {
      */
     public static SDVariable attend(SameDiff sd, String scoresName, SDVariable q, SDVariable k, SDVariable v, SDVariable mask,
                                     double scale, SDVariable keep) {
-        SDVariable scores = sd.mmul(q, k, false, true, false).mul(scale).add(scoresName, mask);
+        // the mask is never differentiated: no reduction of the scores' gradient onto its broadcast shape
+        SDVariable scores = org.petl.core.site.SplitGradientAdd.constant(sd, scoresName, sd.mmul(q, k, false, true, false).mul(scale), mask);
         SDVariable probs = sd.nn.softmax(scoresName + "_probs", scores, 3);
         if (keep != null) probs = dropout(sd, scoresName + "_dropped", probs, keep);
         return sd.mmul(probs, v);

@@ -24,12 +24,12 @@ public final class Residual {
         return switch (g.description().norm()) {
             case POST -> {
                 SDVariable out = g.site(module.at(Point.DROPPED), g.dropout(base + ".dropout", body.apply(g.site(module.at(Point.INPUT), residual)), g.options().hiddenDropout()));
-                yield g.layerNorm(base + ".residual_ln", out.add(residual), ln);
+                yield g.layerNorm(base + ".residual_ln", org.petl.core.site.SplitGradientAdd.same(g.sameDiff(), null, out, residual), ln);
             }
             case PRE -> {
                 SDVariable x = g.site(module.at(Point.INPUT), g.layerNorm(base + ".input_ln", residual, ln));
                 SDVariable out = g.site(module.at(Point.DROPPED), g.dropout(base + ".dropout", body.apply(x), g.options().hiddenDropout()));
-                yield out.add(base + ".residual", residual);
+                yield org.petl.core.site.SplitGradientAdd.same(g.sameDiff(), base + ".residual", out, residual);
             }
         };
     }
