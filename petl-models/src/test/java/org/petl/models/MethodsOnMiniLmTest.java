@@ -132,8 +132,12 @@ class MethodsOnMiniLmTest {
         // forward: 6 projections per layer, 2 LoRA matmuls per target (q, v), the head, and 2 outer products per
         // LayerNorm (13: embeddings + 2 per layer; Ops.layerNorm's explicit broadcasts)
         assertEquals(6 * 6 + 6 * 2 * 2 + 1 + 13 * 2, ran.get(org.petl.core.site.SplitGradientMmul.OP_NAME), ran.toString());
-        // the fused backward (both gradients) runs only for the 12 attention products, never for a frozen weight
-        assertEquals(6 * 2, ran.get("matmul_bp"), ran.toString());
+        // the fused backward (both gradients) runs only for the 12 attention products and mean pooling's masked sum
+        // [B, 1, T]·[B, T, d], never for a frozen weight
+        assertEquals(6 * 2 + 1, ran.get("matmul_bp"), ran.toString());
+        // add_bp only for LoRA's 12 compositions h + Δh and the head's trained bias: none for a frozen bias, a residual
+        // or the attention mask (SplitGradientAdd)
+        assertEquals(6 * 2 + 1, ran.get("add_bp"), ran.toString());
     }
 
     @Test
