@@ -26,12 +26,26 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!format.equals("peft") && !format.equals("adapterhub")) throw new IllegalArgumentException("--format '" + format + "': must be peft or adapterhub");
-        RunFolderModel m = RunFolderModel.fromRun(run);
         ObjectNode s = new ObjectMapper().createObjectNode();
         s.put("run", run.toString());
         s.put("out", out.toString());
         s.put("format", format);
         var notes = s.putArray("notes");
+        if (PredictCommand.seq2seqRun(run)) {
+            // an encoder-decoder run: its model rebuilt as generate decodes it, the adapter written again
+            if (format.equals("adapterhub")) {
+                throw new IllegalArgumentException("--format adapterhub writes BERT/RoBERTa encoders' adapters; this is a seq2seq run (--format peft for LoRA or prefix tuning)");
+            }
+            Seq2SeqRunModel m = Seq2SeqRunModel.fromRun(run);
+            String why = AdapterFiles.peftUnsupported(m.applied());
+            if (why != null) throw new IllegalArgumentException("method '" + m.applied().method().spec() + "' has no PEFT equivalent on " + m.baseModel() + " (" + why + ")");
+            AdapterFiles.Written w = AdapterFiles.save(m.applied(), out, m.baseModel());
+            s.put("peft_type", w.peftType());
+            w.notes().forEach(notes::add);
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(s));
+            return 0;
+        }
+        RunFolderModel m = RunFolderModel.fromRun(run);
         if (format.equals("peft")) {
             String why = AdapterFiles.peftUnsupported(m.built().applied());
             if (why != null) throw new IllegalArgumentException("method '" + m.built().applied().method().spec() + "' has no PEFT equivalent (" + why

@@ -51,7 +51,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--weights", paramLabel = "DIR", description = "a Hugging Face BART/mBART folder (same as --model DIR)")
     Path weights;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "a saved adapter folder to apply (petl's adapter files)")
+    @Option(names = "--adapter", paramLabel = "DIR", description = "an adapter folder to apply: petl's (RUN/adapter), or a LoRA / prefix-tuning folder PEFT wrote "
+            + "(task_type SEQ_2_SEQ_LM, read by PEFT's rules)")
     Path adapter;
 
     @Option(names = "--method", description = "a method spec applied untrained (its fresh initial values), e.g. to time a method's decoding")

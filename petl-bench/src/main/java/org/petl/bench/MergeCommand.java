@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
                 + "tokenizer.json) that transformers loads with from_pretrained and petl with --weights.")
 public final class MergeCommand implements Callable<Integer> {
 
-    @Option(names = "--run", required = true, description = "a run folder written by petl train (LoRA, BitFit, full or head-only)")
+    @Option(names = "--run", required = true, description = "a run folder written by petl train (LoRA, BitFit, full or head-only; a seq2seq run on a BART/mBART folder "
+            + "writes that folder again with the merged model.safetensors)")
     Path run;
 
     @Option(names = "--out", required = true, description = "the Hugging Face folder to write")
@@ -30,6 +31,18 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (PredictCommand.seq2seqRun(run)) {
+            Seq2SeqRunModel m = Seq2SeqRunModel.fromRun(run);
+            int n = m.mergeInto(out);
+            ObjectNode s = new ObjectMapper().createObjectNode();
+            s.put("run", run.toString());
+            s.put("out", out.toString());
+            s.put("class", m.applied().graph().hfLayout().map(org.petl.core.adapter.HfLayout::architecture).orElse(m.baseModel()));
+            s.put("method", m.applied().method().spec());
+            s.put("lora_modules_merged", n);
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(s));
+            return 0;
+        }
         RunFolderModel m = RunFolderModel.fromRun(run);
         AppliedMethod a = m.built().applied();
         List<String> notMergeable = new ArrayList<>();

@@ -27,7 +27,8 @@ public final class PredictCommand implements Callable<Integer> {
         @Option(names = "--run", required = true, description = "a run folder written by petl train")
         Path run;
 
-        @Option(names = "--adapter", required = true, description = "an adapter folder (petl's, or a LoRA / prefix-tuning folder PEFT wrote)")
+        @Option(names = "--adapter", required = true, description = "an adapter folder (petl's, or a LoRA / prefix-tuning folder PEFT wrote); an encoder-decoder's "
+                + "(SEQ_2_SEQ_LM) generates text as petl generate --adapter does")
         Path adapter;
     }
 
@@ -66,9 +67,19 @@ public final class PredictCommand implements Callable<Integer> {
             List<String> args = new ArrayList<>(List.of("--run", source.run.toString(), "--input", input.toString(), "--jsonl",
                     "--batch", String.valueOf(batch)));
             if (out != null) args.addAll(List.of("--out", out.toString()));
-            return new picocli.CommandLine(new GenerateCommand()).setExecutionExceptionHandler((ex, cmd, parsed) -> {
-                throw ex;
-            }).execute(args.toArray(String[]::new)) == 0 ? 0 : failGenerate();
+            return generate(args);
+        }
+        if (source != null && source.adapter != null) {
+            String base = weights != null ? weights.toString() : model;
+            if (seq2seqAdapter(source.adapter, base)) {
+                // an encoder-decoder's adapter (petl's or PEFT's SEQ_2_SEQ_LM folder) predicts text, as petl generate does
+                if (base == null) base = namedBase(source.adapter);
+                if (base == null) throw new IllegalArgumentException("--adapter " + source.adapter + ": the adapter does not name its model; give --model or --weights");
+                List<String> args = new ArrayList<>(List.of("--adapter", source.adapter.toString(), "--model", base, "--input", input.toString(),
+                        "--jsonl", "--batch", String.valueOf(batch), "--max-source", String.valueOf(maxLen)));
+                if (out != null) args.addAll(List.of("--out", out.toString()));
+                return generate(args);
+            }
         }
         RunFolderModel m;
         if (source == null) {
@@ -84,6 +95,45 @@ public final class PredictCommand implements Callable<Integer> {
         if (out != null) AtomicFiles.writeString(out, text);
         else System.out.print(text);
         return 0;
+    }
+
+    private static int generate(List<String> args) {
+        return new picocli.CommandLine(new GenerateCommand()).setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            throw ex;
+        }).execute(args.toArray(String[]::new)) == 0 ? 0 : failGenerate();
+    }
+
+    /**
+     * Whether an adapter folder belongs to an encoder-decoder: its PEFT or petl config says SEQ_2_SEQ_LM, its base
+     * is a warm-started encoder-decoder, or the base given is one.
+     */
+    static boolean seq2seqAdapter(Path adapter, String base) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        Path peft = adapter.resolve(org.petl.core.adapter.AdapterFiles.CONFIG), petl = adapter.resolve(org.petl.core.adapter.AdapterFiles.PETL_CONFIG);
+        if (Files.isRegularFile(peft) && json.readTree(peft.toFile()).path("task_type").asText("").equals("SEQ_2_SEQ_LM")) return true;
+        if (Files.isRegularFile(petl)) {
+            var c = json.readTree(petl.toFile());
+            if (c.path("transformers").path("task_type").asText("").equals("SEQ_2_SEQ_LM")) return true;
+            if (base == null) base = c.path("base_model_name_or_path").asText(null);
+        }
+        if (base == null) return false;
+        if (base.endsWith(org.petl.models.weights.WarmStart.SUFFIX)) return true;
+        Path dir = Path.of(base);
+        return Files.isRegularFile(dir.resolve("config.json"))
+                && org.petl.models.weights.HfSeq2SeqConfig.kind(dir) == org.petl.models.weights.HfSeq2SeqConfig.Kind.ENCODER_DECODER;
+    }
+
+    /** The base model an adapter folder names (petl's config first, then PEFT's), or null. */
+    private static String namedBase(Path adapter) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        for (String f : List.of(org.petl.core.adapter.AdapterFiles.PETL_CONFIG, org.petl.core.adapter.AdapterFiles.CONFIG)) {
+            Path p = adapter.resolve(f);
+            if (Files.isRegularFile(p)) {
+                String n = json.readTree(p.toFile()).path("base_model_name_or_path").asText("");
+                if (!n.isBlank()) return n;
+            }
+        }
+        return null;
     }
 
     private static int failGenerate() {

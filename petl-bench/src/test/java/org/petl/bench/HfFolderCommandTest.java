@@ -8,6 +8,8 @@ import org.petl.models.store.ModelStore;
 import org.petl.models.store.PretrainedSeq2Seq;
 
 import java.nio.file.Path;
+import org.petl.core.io.Safetensors;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -63,7 +65,67 @@ class HfFolderCommandTest {
             Path metrics = files.filter(p -> p.getFileName().toString().equals("metrics.json")).findFirst().orElseThrow(() -> new AssertionError(c.both()));
             JsonNode m = new ObjectMapper().readTree(metrics.toFile());
             assertTrue(m.toString().contains("tiny-bart"), m.toString().substring(0, Math.min(400, m.toString().length())));
+            runs = metrics.getParent();
         }
+
+        // the run's adapter is a PEFT SEQ_2_SEQ_LM folder: read by PEFT's rules alone (no petl_config.json), predict
+        // generates the same tokens as the petl-read adapter does
+        Path adapter = runs.resolve("adapter");
+        JsonNode cfg = new ObjectMapper().readTree(adapter.resolve(org.petl.core.adapter.AdapterFiles.CONFIG).toFile());
+        assertEquals("SEQ_2_SEQ_LM", cfg.path("task_type").asText(), cfg.toString());
+        Path peftOnly = tmp.resolve("peft-only");
+        java.nio.file.Files.createDirectories(peftOnly);
+        for (String f : new String[]{org.petl.core.adapter.AdapterFiles.CONFIG, "adapter_model.safetensors"}) {
+            java.nio.file.Files.copy(adapter.resolve(f), peftOnly.resolve(f));
+        }
+        Path input = tmp.resolve("sources.txt");
+        java.nio.file.Files.writeString(input, "the cat sat on the mat .\na model is trained on the data .\n");
+        CliCapture viaPetl = CliCapture.run("generate", "--adapter", adapter.toString(), "--model", model.toString(), "--input", input.toString(),
+                "--jsonl", "--batch", "32", "--max-source", "128");
+        assertEquals(0, viaPetl.rc(), viaPetl.both());
+        CliCapture viaPredict = CliCapture.run("predict", "--adapter", peftOnly.toString(), "--weights", model.toString(), "--input", input.toString());
+        assertEquals(0, viaPredict.rc(), viaPredict.both());
+        List<JsonNode> a = jsonLines(viaPetl.out()), b = jsonLines(viaPredict.out());
+        assertEquals(2, a.size(), viaPetl.out());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(a.get(i).path("token_ids"), b.get(i).path("token_ids"), "source " + i);
+            assertEquals(a.get(i).path("scores").get(0).asDouble(), b.get(i).path("scores").get(0).asDouble(), 1e-6);
+        }
+
+        // export and merge of the seq2seq run: the exported PEFT folder and the merged BART folder decode the same
+        Path exported = tmp.resolve("exported");
+        CliCapture export = CliCapture.run("export", "--run", runs.toString(), "--format", "peft", "--out", exported.toString());
+        assertEquals(0, export.rc(), export.both());
+        assertEquals("SEQ_2_SEQ_LM", new ObjectMapper().readTree(exported.resolve(org.petl.core.adapter.AdapterFiles.CONFIG).toFile()).path("task_type").asText());
+        CliCapture viaExport = CliCapture.run("generate", "--adapter", exported.toString(), "--model", model.toString(), "--input", input.toString(),
+                "--jsonl", "--batch", "32", "--max-source", "128");
+        assertEquals(0, viaExport.rc(), viaExport.both());
+        Path merged = tmp.resolve("merged");
+        CliCapture merge = CliCapture.run("merge", "--run", runs.toString(), "--out", merged.toString());
+        assertEquals(0, merge.rc(), merge.both());
+        JsonNode mj = new ObjectMapper().readTree(merge.out());
+        assertEquals(2 * 3 * 2, mj.path("lora_modules_merged").asInt(), "q and v of 2 encoder, 2 decoder self- and 2 cross-attentions: " + mj);
+        assertTrue(java.nio.file.Files.isRegularFile(merged.resolve("tokenizer.json")) && java.nio.file.Files.isRegularFile(merged.resolve("config.json")));
+        assertEquals(Safetensors.read(model.resolve("model.safetensors")).keySet(), Safetensors.read(merged.resolve("model.safetensors")).keySet());
+        CliCapture viaMerged = CliCapture.run("generate", "--weights", merged.toString(), "--input", input.toString(),
+                "--jsonl", "--batch", "32", "--max-source", "128");
+        assertEquals(0, viaMerged.rc(), viaMerged.both());
+        List<JsonNode> e = jsonLines(viaExport.out()), m2 = jsonLines(viaMerged.out());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(a.get(i).path("token_ids"), e.get(i).path("token_ids"), "export, source " + i);
+            assertEquals(a.get(i).path("scores").get(0).asDouble(), e.get(i).path("scores").get(0).asDouble(), 1e-6);
+            assertEquals(a.get(i).path("token_ids"), m2.get(i).path("token_ids"), "merged, source " + i);
+            assertEquals(a.get(i).path("scores").get(0).asDouble(), m2.get(i).path("scores").get(0).asDouble(), 1e-4);
+        }
+        CliCapture hub = CliCapture.run("export", "--run", runs.toString(), "--format", "adapterhub", "--out", tmp.resolve("hub").toString());
+        assertEquals(1, hub.rc(), hub.both());
+        assertEquals(1, hub.err().strip().lines().count(), hub.both());
+    }
+
+    private static List<JsonNode> jsonLines(String out) throws java.io.IOException {
+        List<JsonNode> r = new java.util.ArrayList<>();
+        for (String l : out.strip().split("\n")) if (l.startsWith("{")) r.add(new ObjectMapper().readTree(l));
+        return r;
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.petl.core.method.Rewriter;
 import org.petl.core.tensor.HostTensor;
 import org.petl.models.graph.EncoderBatch;
 import org.petl.models.graph.EncoderGraph;
+import org.petl.models.EncoderConfig;
 import org.petl.models.store.PretrainedEncoder;
 
 import java.nio.file.Files;
@@ -171,6 +172,47 @@ class PeftInteropTest {
         assertTrue(diff(before, reload(dir, true)) <= 1e-5, "PEFT-rules reload: " + diff(before, reload(dir, true)));
         String wrongHead = assertThrows(WeightFileException.class, () -> reload(dir, false)).getMessage();
         assertTrue(wrongHead.contains("--head hf"), wrongHead);
+    }
+
+    /**
+     * RoBERTa (the paper's tiny reference model) with transformers' head: RobertaForSequenceClassification's names
+     * (modeling_roberta.py: roberta.encoder.layer.i..., classifier.dense / classifier.out_proj, no pooler), the head
+     * under modules_to_save, and the reload computes the same logits.
+     */
+    @Test
+    void robertaLoraExportsAsRobertaForSequenceClassification(@TempDir Path dir) throws Exception {
+        EncoderConfig cfg = GoldenReference.tinyRobertaConfig();
+        EncoderGraph g = EncoderGraph.build(cfg, GoldenReference.tinyRobertaWeights(),
+                new EncoderGraph.Options(EncoderGraph.HeadConfig.transformers(2), false, 0, 0, 7));
+        AppliedMethod a = trained(g, "lora:r=2,s=2,targets=q,v");
+        EncoderBatch b = new EncoderBatch(new int[][]{{0, 17, 33, 59, 2}, {0, 84, 5, 2, 1}}, null, new int[][]{{1, 1, 1, 1, 1}, {1, 1, 1, 1, 0}});
+        INDArray before = g.sameDiff().output(new HashMap<>(b.placeholders(cfg, 1f)), "logits").get("logits").dup();
+        assertEquals("LORA", AdapterFiles.save(a, dir, "tiny-roberta").peftType());
+
+        JsonNode peft = JSON.readTree(dir.resolve(AdapterFiles.CONFIG).toFile());
+        assertEquals("SEQ_CLS", peft.path("task_type").asText());
+        assertEquals(List.of("classifier"), java.util.stream.StreamSupport.stream(peft.path("modules_to_save").spliterator(), false).map(JsonNode::asText).toList());
+        Set<String> targets = new TreeSet<>();
+        peft.path("target_modules").forEach(t -> targets.add(t.asText()));
+        Set<String> expected = new TreeSet<>();
+        for (int i = 0; i < 2; i++) for (String m : List.of("query", "value")) expected.add("roberta.encoder.layer." + i + ".attention.self." + m);
+        assertEquals(expected, targets);
+
+        Set<String> keys = new TreeSet<>();
+        for (String m : expected) for (String ab : List.of("lora_A", "lora_B")) keys.add("base_model.model." + m + "." + ab + ".weight");
+        for (String m : List.of("dense", "out_proj")) for (String wb : List.of("weight", "bias")) keys.add("base_model.model.classifier." + m + "." + wb);
+        Map<String, HostTensor> t = Safetensors.read(dir.resolve(AdapterFiles.WEIGHTS));
+        assertEquals(keys, t.keySet(), "no missing and no unexpected keys");
+        assertArrayEquals(new long[]{2, 32}, t.get("base_model.model.classifier.out_proj.weight").shape(), "Linear weights [out, in]");
+
+        Files.delete(dir.resolve(AdapterFiles.PETL_CONFIG));   // PEFT's rules alone
+        EncoderGraph again = EncoderGraph.build(cfg, GoldenReference.tinyRobertaWeights(),
+                new EncoderGraph.Options(EncoderGraph.HeadConfig.transformers(2), false, 0, 0, 7));
+        AdapterFiles.Loaded l = AdapterFiles.load(dir, again);
+        Rewriter.apply(again, l.method(), 99, l.added());
+        AdapterFiles.assignBase(again, l.base(), dir);
+        INDArray after = again.sameDiff().output(new HashMap<>(b.placeholders(cfg, 1f)), "logits").get("logits");
+        assertTrue(diff(before, after) <= 1e-5, "reload: " + diff(before, after));
     }
 
     /**
