@@ -175,6 +175,28 @@ class PeftInteropTest {
     }
 
     /**
+     * --head hf on RoBERTa is RobertaForSequenceClassification's head: on the paper code's tiny RoBERTa (its own
+     * checkpoint's classifier.dense / classifier.out_proj), the base case's classification_logits, computed by
+     * transformers, within the conformance tolerance.
+     */
+    @Test
+    void robertaTransformersHeadComputesRobertaForSequenceClassification() {
+        EncoderConfig cfg = GoldenReference.tinyRobertaConfig();
+        EncoderGraph g = EncoderGraph.build(cfg, GoldenReference.tinyRobertaWeights(),
+                new EncoderGraph.Options(EncoderGraph.HeadConfig.transformers(2), false, 0, 0, 7));
+        JsonNode c = GoldenReference.caseJson("roberta", "base");
+        EncoderBatch b = new EncoderBatch(GoldenReference.ints(c.at("/inputs/input_ids")), null, GoldenReference.ints(c.at("/inputs/attention_mask")));
+        INDArray logits = g.sameDiff().output(new HashMap<>(b.placeholders(cfg, 1f)), "logits").get("logits");
+        JsonNode want = c.at("/outputs/classification_logits/values");
+        assertEquals(want.size(), logits.rows());
+        double worst = 0;
+        for (int i = 0; i < want.size(); i++) {
+            for (int k = 0; k < 2; k++) worst = Math.max(worst, Math.abs(want.get(i).get(k).asDouble() - logits.getDouble(i, k)));
+        }
+        assertTrue(worst <= org.petl.models.conformance.ConformanceRunner.TOLERANCE, "max |petl - transformers| = " + worst);
+    }
+
+    /**
      * RoBERTa (the paper's tiny reference model) with transformers' head: RobertaForSequenceClassification's names
      * (modeling_roberta.py: roberta.encoder.layer.i..., classifier.dense / classifier.out_proj, no pooler), the head
      * under modules_to_save, and the reload computes the same logits.
