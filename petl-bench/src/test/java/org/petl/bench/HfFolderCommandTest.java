@@ -66,6 +66,13 @@ class HfFolderCommandTest {
             JsonNode m = new ObjectMapper().readTree(metrics.toFile());
             assertTrue(m.toString().contains("tiny-bart"), m.toString().substring(0, Math.min(400, m.toString().length())));
             runs = metrics.getParent();
+            // one hash per split of its pairs, and one per file it was read from
+            JsonNode data = m.path("data");
+            assertTrue(data.has("train") && data.has("train/file"), data.toString());
+            data.fieldNames().forEachRemaining(k -> {
+                if (!k.contains("/")) assertTrue(data.has(k + "/file"), k + ": " + data);
+            });
+            assertNotEquals(data.path("train").asText(), data.path("train/file").asText(), "the pairs' hash is not the file's");
         }
 
         // the run's adapter is a PEFT SEQ_2_SEQ_LM folder: read by PEFT's rules alone (no petl_config.json), predict

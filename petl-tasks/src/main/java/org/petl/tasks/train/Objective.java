@@ -304,12 +304,30 @@ public sealed interface Objective permits Objective.Classification, Objective.Se
             return generator != null && data.metric().higherIsBetter();
         }
 
+        /**
+         * Per split the SHA-256 of its pairs (id, source, target per line: splits cut from one file, as debsum's and
+         * l10n-en-ro's are, differ), and under {@code split/file} (or {@code split/file/NAME} for several files) the
+         * SHA-256 of each file it was read from.
+         */
         public Map<String, String> dataHashes() {
             Map<String, String> m = new LinkedHashMap<>();
             data.all().forEach((name, ds) -> {
-                for (Provenance p : ds.provenance()) m.put(ds.provenance().size() == 1 ? name : name + "/" + p.source().getFileName(), p.sha256());
+                m.put(name, pairsHash(ds));
+                for (Provenance p : ds.provenance()) m.put(ds.provenance().size() == 1 ? name + "/file" : name + "/file/" + p.source().getFileName(), p.sha256());
             });
             return m;
+        }
+
+        static String pairsHash(Seq2SeqDataset ds) {
+            try {
+                java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+                for (org.petl.tasks.data.Seq2SeqExample e : ds.examples()) {
+                    md.update((e.id() + "\t" + e.source() + "\t" + e.target() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+                return java.util.HexFormat.of().formatHex(md.digest());
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         public Map<String, Double> evaluate(String split, Path out, double labelSmoothing) {
