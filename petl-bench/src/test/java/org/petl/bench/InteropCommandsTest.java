@@ -92,6 +92,30 @@ class InteropCommandsTest {
         assertTrue(hub.err().contains("--format peft") && hub.err().lines().count() == 1, hub.both());
     }
 
+    /** A parallel adapter run (two steps, transformers' head) through export --format adapterhub: AdapterHub's layout. */
+    @Test
+    void parallelAdapterExportsInAdapterHubLayout(@TempDir Path tmp) throws Exception {
+        Path run = tmp.resolve("run");
+        CliCapture train = CliCapture.run("train", "--model", "minilm-l6", "--method", "pa:r=8", "--head", "hf",
+                "--max-steps", "2", "--batch", "8", "--epochs", "1", "--lr", "5e-3", "--max-len", "32", "--out", run.toString());
+        assertEquals(0, train.rc(), train.both());
+        Path hub = tmp.resolve("hub");
+        CliCapture export = CliCapture.run("export", "--run", run.toString(), "--format", "adapterhub", "--out", hub.toString());
+        assertEquals(0, export.rc(), export.both());
+        JsonNode cfg = JSON.readTree(hub.resolve(org.petl.core.adapter.AdapterHubFormat.CONFIG).toFile());
+        JsonNode block = cfg.path("config");
+        assertTrue(block.path("is_parallel").asBoolean(), cfg.toString());
+        assertTrue(block.path("output_adapter").asBoolean() && !block.path("mh_adapter").asBoolean(), cfg.toString());
+        assertEquals(384.0 / 8, block.path("reduction_factor").asDouble(), 1e-9, cfg.toString());
+        Set<String> keys = Safetensors.read(hub.resolve(org.petl.core.adapter.AdapterHubFormat.WEIGHTS)).keySet();
+        String name = cfg.path("name").asText();
+        for (int i = 0; i < 6; i++) {
+            String p = "bert.encoder.layer." + i + ".output.adapters." + name + ".";
+            assertTrue(keys.contains(p + "adapter_down.0.weight") && keys.contains(p + "adapter_up.weight"), p + " in " + keys);
+        }
+        assertTrue(keys.stream().noneMatch(k -> k.contains("attention.output.adapters")), "an FFN adapter only: " + keys);
+    }
+
     static void assertLogitsEqual(List<JsonNode> a, List<JsonNode> b) {
         assertEquals(a.size(), b.size());
         for (int i = 0; i < a.size(); i++) {
