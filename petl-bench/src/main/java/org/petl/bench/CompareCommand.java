@@ -49,7 +49,7 @@ public final class CompareCommand implements Callable<Integer> {
     String plan;
 
     @Option(names = "--jobs", defaultValue = "0",
-            description = "methods trained at once, each on one core; 0: one per core while memory allows, 8 GiB each (default ${DEFAULT-VALUE})")
+            description = "methods trained at once, each on one core; 0: one per core while memory allows, 10 GiB each (default ${DEFAULT-VALUE})")
     int jobs;
 
     @Option(names = "--out", defaultValue = "runs/compare", description = "folder for the runs and the table (default ${DEFAULT-VALUE})")
@@ -190,8 +190,12 @@ public final class CompareCommand implements Callable<Integer> {
         return row;
     }
 
-    /** Resident memory one MiniLM training run reaches (measured ~7 GiB: SameDiff keeps a step's buffers until GC). */
-    static final int GIB_PER_JOB = 8;
+    /**
+     * Memory one MiniLM training run needs beside another in the same process: the main job peaked at 18.9 GB
+     * resident for two (2026-12-03; glibc keeps freed memory, see ./petl), so 8 GiB each let a 16 GiB machine start
+     * two and run out.
+     */
+    static final int GIB_PER_JOB = 10;
 
     /**
      * One worker per core: one OpenMP thread per run is faster than two threads on one run (measured 380 vs 334

@@ -34,7 +34,7 @@ public final class SuiteCommand implements Callable<Integer> {
     @Option(names = "--master", description = "Spark master (default local[N], N cells at once, one core each: as compare --jobs decides)")
     String master;
 
-    @Option(names = "--jobs", defaultValue = "0", description = "N of the default local[N] (0: one per core while memory allows, 8 GiB each)")
+    @Option(names = "--jobs", defaultValue = "0", description = "N of the default local[N] (0: one per core while memory allows, 10 GiB each)")
     int jobs;
 
     @Option(names = "--dry-run", description = "list the cells and their folders, train nothing")
