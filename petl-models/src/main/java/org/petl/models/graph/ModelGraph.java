@@ -119,7 +119,7 @@ public final class ModelGraph implements SiteGraph {
 
     /** Names a value as a site (an identity op, so the rewriter can rewire its consumers). */
     public SDVariable site(Site site, SDVariable v) {
-        return register(site, sd.identity(site.name(), v));
+        return register(site, org.petl.core.site.SiteIdentity.of(sd, site.name(), v));
     }
 
     /** A base tensor as a variable, shape-checked (PyTorch shape); created once and shared. */
