@@ -29,6 +29,24 @@ public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "the Hugging Face folder to write")
     Path out;
 
+    /**
+     * The base weights LoRA replaces, graph layout (none when the method has no LoRA); any modification other than
+     * LoRA and BitFit is refused in one line (BitFit's, full fine-tuning's and the head's tensors are in the graph).
+     */
+    static Map<String, INDArray> foldedLora(AppliedMethod a) {
+        List<String> notMergeable = new ArrayList<>();
+        boolean lora = false;
+        for (Modification mod : a.method().modifications()) {
+            if (mod instanceof Modification.Delta d && org.petl.core.adapter.AdapterFiles.isLora(d)) lora = true;
+            else if (!(mod instanceof Modification.BiasTuning)) notMergeable.add(mod.name());
+        }
+        if (!notMergeable.isEmpty()) {
+            throw new IllegalArgumentException("method '" + a.method().spec() + "': " + notMergeable + " cannot be folded into the base weights "
+                    + "(merge folds LoRA; BitFit, full and head-only runs are written as they are); use petl export instead");
+        }
+        return lora ? LoraMerge.merge(a) : Map.of();
+    }
+
     @Override
     public Integer call() throws Exception {
         if (PredictCommand.seq2seqRun(run)) {
@@ -45,17 +63,7 @@ public final class MergeCommand implements Callable<Integer> {
         }
         RunFolderModel m = RunFolderModel.fromRun(run);
         AppliedMethod a = m.built().applied();
-        List<String> notMergeable = new ArrayList<>();
-        boolean lora = false;
-        for (Modification mod : a.method().modifications()) {
-            if (mod instanceof Modification.Delta d && org.petl.core.adapter.AdapterFiles.isLora(d)) lora = true;
-            else if (!(mod instanceof Modification.BiasTuning)) notMergeable.add(mod.name());
-        }
-        if (!notMergeable.isEmpty()) {
-            throw new IllegalArgumentException("method '" + a.method().spec() + "': " + notMergeable + " cannot be folded into the base weights "
-                    + "(merge folds LoRA; BitFit, full and head-only runs are written as they are); use petl export instead");
-        }
-        Map<String, INDArray> merged = lora ? LoraMerge.merge(a) : Map.of();
+        Map<String, INDArray> merged = foldedLora(a);
         String cls = HfEncoderFolder.write(m.built().graph(), merged, m.labels(), m.tokenizerFile(), out);
         HfLayout layout = m.built().graph().hfLayout().orElseThrow();
         ObjectNode s = new ObjectMapper().createObjectNode();

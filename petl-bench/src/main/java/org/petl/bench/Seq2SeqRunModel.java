@@ -6,12 +6,10 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.petl.core.adapter.AdapterFiles;
-import org.petl.core.adapter.LoraMerge;
 import org.petl.core.io.AtomicFiles;
 import org.petl.core.io.Safetensors;
 import org.petl.core.io.WeightFileException;
 import org.petl.core.method.AppliedMethod;
-import org.petl.core.method.Modification;
 import org.petl.core.method.Rewriter;
 import org.petl.core.tensor.HostTensor;
 import org.petl.models.assembly.DecoderStep;
@@ -23,9 +21,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -62,17 +58,7 @@ record Seq2SeqRunModel(String baseModel, PretrainedSeq2Seq pretrained, AppliedMe
             throw new IllegalArgumentException("the run's model " + baseModel + " is petl's warm-started encoder-decoder, which has no transformers "
                     + "class to write; merge writes BART/mBART folders (petl export --format peft keeps the adapter)");
         }
-        List<String> notMergeable = new ArrayList<>();
-        boolean lora = false;
-        for (Modification mod : applied.method().modifications()) {
-            if (mod instanceof Modification.Delta d && AdapterFiles.isLora(d)) lora = true;
-            else if (!(mod instanceof Modification.BiasTuning)) notMergeable.add(mod.name());
-        }
-        if (!notMergeable.isEmpty()) {
-            throw new IllegalArgumentException("method '" + applied.method().spec() + "': " + notMergeable + " cannot be folded into the base weights "
-                    + "(merge folds LoRA; BitFit and full runs are written as they are); use petl export instead");
-        }
-        Map<String, INDArray> merged = lora ? LoraMerge.merge(applied) : Map.of();
+        Map<String, INDArray> merged = MergeCommand.foldedLora(applied);
         Path base = Path.of(baseModel);
         Path file = base.resolve("model.safetensors");
         Map<String, HostTensor> original = Files.isRegularFile(file) ? Safetensors.read(file) : pretrained.weights();
