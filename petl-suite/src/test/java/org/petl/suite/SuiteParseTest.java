@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -94,6 +95,15 @@ class SuiteParseTest {
                 assertNotNull(s.sizeNote(), name + " " + size + " states its sizes");
             }
         }
+        // the paper-size tables carry the paper's number for every row and task (the budget curves are plotted, not tabulated)
+        for (String name : List.of("paper-table-2", "paper-table-3", "paper-table-4", "paper-table-5")) {
+            Suite s = Suite.load(name, "paper");
+            for (Suite.MethodEntry m : s.methods())
+                for (String t : s.tasks())
+                    assertNotNull(s.paper().getOrDefault(m.label(), Map.of()).get(t), name + ": paper number for " + m.label() + " on " + t);
+        }
+        assertEquals(20.66, Suite.load("paper-table-3", "paper").paper().get("PA (ffn), r=200").get("xsum"));
+        assertEquals(35.3, Suite.load("paper-table-4", "paper").paper().get("MH PA (attn), r=30").get("wmt16-en-ro"));
         Suite local = Suite.load("paper-table-3", null);
         assertEquals("local", local.size());
         assertTrue(local.models().contains("minilm-l6"));
