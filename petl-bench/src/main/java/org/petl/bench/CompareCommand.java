@@ -165,9 +165,10 @@ public final class CompareCommand implements Callable<Integer> {
         if (!parsed.hasMatchedOption("--max-target")) seq2seq.maxTarget = job.maxTarget();
         if (!parsed.hasMatchedOption("--min-length")) seq2seq.minLength = job.minLength();
         if (!parsed.hasMatchedOption("--batch")) run.batch = job.batch();
+        if (!parsed.hasMatchedOption("--no-repeat-ngram")) seq2seq.noRepeatNgram = job.noRepeatNgram();
         System.out.printf(Locale.ROOT, "second main job on %s: %s (options given on the command line win)%n", run.task,
-                String.format(Locale.ROOT, "train %d / dev %d / test %d pairs, sources ≤ %d tokens, targets ≤ %d, min length %d, batch %d",
-                        seq2seq.trainSize, seq2seq.devSize, seq2seq.testSize, seq2seq.maxSource, seq2seq.maxTarget, seq2seq.minLength, run.batch));
+                String.format(Locale.ROOT, "train %d / dev %d / test %d pairs, sources ≤ %d tokens, targets ≤ %d, min length %d, batch %d, no repeated %d-gram",
+                        seq2seq.trainSize, seq2seq.devSize, seq2seq.testSize, seq2seq.maxSource, seq2seq.maxTarget, seq2seq.minLength, run.batch, seq2seq.noRepeatNgram));
     }
 
     private ObjectNode runOne(Entry e) throws Exception {

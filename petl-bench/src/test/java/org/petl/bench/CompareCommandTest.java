@@ -40,6 +40,11 @@ class CompareCommandTest {
         assertEquals(job.maxSource(), c.seq2seq.maxSource);
         assertEquals(job.maxTarget(), c.seq2seq.maxTarget);
         assertEquals(job.minLength(), c.seq2seq.minLength);
+        assertEquals(job.noRepeatNgram(), c.seq2seq.noRepeatNgram);
+        CompareCommand mine = new CompareCommand();
+        new picocli.CommandLine(mine).parseArgs("--task", "debsum", "--no-repeat-ngram", "0");
+        mine.applyMainJobSizes();
+        assertEquals(0, mine.seq2seq.noRepeatNgram, "given on the command line: kept");
 
         CompareCommand xsum = new CompareCommand();
         new picocli.CommandLine(xsum).parseArgs("--task", "xsum");
