@@ -54,6 +54,7 @@ install_polarity() {
       exit 1
     fi
     rm -rf "$dest"
+    mkdir -p "$DATA"  # a fresh machine has no cache folder yet
     mv "$work/extract" "$dest"
   )
   rm -rf "$work"
