@@ -52,7 +52,7 @@ public final class CompareCommand implements Callable<Integer> {
             description = "methods trained at once, each on one core; 0: one per core while memory allows, 10 GiB each (default ${DEFAULT-VALUE})")
     int jobs;
 
-    @Option(names = "--out", defaultValue = "runs/compare", description = "folder for the runs and the table (default ${DEFAULT-VALUE})")
+    @Option(names = "--out", description = "folder for the runs and the table (default runs/compare for polarity, runs/compare-TASK for another task)")
     Path out;
 
     @Option(names = "--overwrite", description = "replace runs already in --out (their checkpoints, best, adapter and metrics are deleted)")
@@ -101,9 +101,16 @@ public final class CompareCommand implements Callable<Integer> {
         return unique;
     }
 
+    static Path defaultOut(String task) {
+        String t = task.toLowerCase(Locale.ROOT);
+        return Path.of(t.equals("polarity") ? "runs/compare" : "runs/compare-" + t.replaceAll("[^a-z0-9-]+", "_"));
+    }
+
     @Override
     public Integer call() throws Exception {
         boolean s2s = org.petl.tasks.data.Seq2SeqTasks.isSeq2Seq(run.task);
+        // one default folder per task: the second main job after the first must not collide with its finished runs
+        if (out == null) out = defaultOut(run.task);
         if (s2s) applyMainJobSizes();
         List<Entry> entries = parsePlan(plan != null ? plan : s2s ? Seq2SeqRuns.DEFAULT_PLAN : DEFAULT_PLAN, run.lr, run.epochs);
         for (Entry e : entries) Methods.parse(e.spec());          // a bad spec fails now, not after an hour of training

@@ -28,6 +28,14 @@ class CompareCommandTest {
     }
 
     @Test
+    void eachTaskHasItsOwnDefaultFolderSoTheSecondMainJobDoesNotMeetTheFirstsRuns() {
+        assertEquals(java.nio.file.Path.of("runs/compare"), CompareCommand.defaultOut("polarity"));
+        assertEquals(java.nio.file.Path.of("runs/compare-debsum"), CompareCommand.defaultOut("debsum"));
+        assertEquals(java.nio.file.Path.of("runs/compare-l10n-en-ro"), CompareCommand.defaultOut("L10N-en-ro"));
+        assertEquals(java.nio.file.Path.of("runs/compare-_x"), CompareCommand.defaultOut("../x"));
+    }
+
+    @Test
     void theSecondMainJobSizesApplyToEveryOptionNotGiven() {
         CompareCommand c = new CompareCommand();
         new picocli.CommandLine(c).parseArgs("--task", "debsum", "--train-size", "64", "--batch", "8");
