@@ -54,7 +54,6 @@ install_polarity() {
       exit 1
     fi
     rm -rf "$dest"
-    mkdir -p "$DATA"  # a fresh machine has no cache folder yet
     mv "$work/extract" "$dest"
   )
   rm -rf "$work"
@@ -98,7 +97,6 @@ install_debsum() {
     (cd "$work" && sha256sum Translation-en.gz sources.tsv)
   } > "$work/SOURCES.txt"
   rm -rf "$dest"
-  mkdir -p "$DATA"
   mv "$work" "$dest"
   chmod 755 "$dest"
   echo "installed debsum data: $dest ($(zcat "$dest/Translation-en.gz" | grep -c '^Package: ') package descriptions)"
@@ -124,7 +122,6 @@ install_l10n() {
       (cd out && sha256sum *.mo)
     } > out/SOURCES.txt
     rm -rf "$dest"
-    mkdir -p "$DATA"
     mv out "$dest"
   )
   rm -rf "$work"
@@ -132,6 +129,7 @@ install_l10n() {
 }
 
 [[ $# -eq 0 ]] && set -- polarity
+mkdir -p "$DATA"   # once, for every set: a fresh machine has no cache folder yet
 for set in "$@"; do
   case "$set" in
     polarity) install_polarity ;;
